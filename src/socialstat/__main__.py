@@ -1,0 +1,5 @@
+"""`python -m socialstat` runs the command-line interface."""
+
+from socialstat.cli import main
+
+main()

@@ -1,0 +1,209 @@
+"""The command-line interface: each command parses options, calls one library function and reports.
+
+socialstat's own errors become a one-line message and exit code 1 here, at the edge; nothing else
+catches them. Run `socialstat COMMAND --help` for each command's options and an example.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from socialstat import __version__
+from socialstat.errors import SocialstatError, ValidationError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+db_option = click.option(
+    "--db",
+    "db",
+    envvar="SOCIALSTAT_DB",
+    default=None,
+    metavar="URL",
+    help="Store URL, e.g. duckdb:///socialstat.duckdb (default: $SOCIALSTAT_DB, else ./socialstat.duckdb).",
+)
+
+
+def reports_errors(func: F) -> F:
+    """Turn socialstat's exceptions into a clean message and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ValidationError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except SocialstatError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="socialstat")
+def cli() -> None:
+    """socialstat: statistics from Swedish social services case records, privacy-safe by design.
+
+    \b
+    Example (the demo, step by step):
+      socialstat synth --preset gr --years 2015-2024 --seed 1 --out canonical/
+      socialstat init
+      socialstat load-canonical canonical/
+      socialstat summary
+    """
+
+
+@cli.command()
+@db_option
+@reports_errors
+def init(db: str | None) -> None:
+    """Create the store's tables (idempotent; refuses a store of another schema version).
+
+    \b
+    Example:
+      socialstat init --db duckdb:///socialstat.duckdb
+    """
+    from socialstat.store import init_store
+
+    with init_store(db) as store:
+        click.echo(f"Store ready: {store.url} ({len(store.tables())} tables)")
+
+
+@cli.command()
+@click.option(
+    "--preset",
+    type=click.Choice(["goteborg", "gr", "sweden"]),
+    default="goteborg",
+    show_default=True,
+    help="Which municipalities to generate.",
+)
+@click.option("--years", default="2015-2024", show_default=True, help="Years, e.g. 2015-2024.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed; the same seed gives the same data.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the canonical Parquet files.",
+)
+@reports_errors
+def synth(preset: str, years: str, seed: int, out: Path) -> None:
+    """Write synthetic canonical data (Parquet, one file per table), calibrated to published figures.
+
+    \b
+    Example:
+      socialstat synth --preset gr --years 2015-2024 --seed 1 --out canonical/
+    """
+    from socialstat.synth import generate, parse_years
+
+    report = generate(preset, parse_years(years), seed, out, progress=None)
+    for table, n in report.rows.items():
+        click.echo(f"  {table:<22} {n:>12,}".replace(",", " "))
+    click.echo(f"Wrote {out} in {report.seconds:.1f} s (preset {preset}, years {years}, seed {seed})")
+
+
+@cli.command("load-canonical")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@db_option
+@reports_errors
+def load_canonical_cmd(directory: Path, db: str | None) -> None:
+    """Load canonical Parquet from DIRECTORY into the store, atomically (all tables or none).
+
+    \b
+    Example:
+      socialstat load-canonical canonical/ --db duckdb:///socialstat.duckdb
+    """
+    from socialstat.store import load_canonical, open_store
+
+    with open_store(db) as store:
+        report = load_canonical(store, directory)
+    for t in report.tables:
+        click.echo(f"  {t.table:<22} {t.rows_loaded:>12,}  {t.batch_id or '(reference)'}".replace(",", " "))
+    click.echo(f"Loaded {report.rows_loaded:,} rows from {directory}".replace(",", " "))
+
+
+@cli.command()
+@db_option
+@click.option("--table", default="referrals", show_default=True, help="Microdata table to break down by unit and year.")
+@reports_errors
+def summary(db: str | None, table: str) -> None:
+    """Print rows per table, and one table's rows per municipality, unit and year.
+
+    \b
+    Example:
+      socialstat summary --table assistance_payments
+    """
+    from socialstat.store import format_summary, open_store, summarize
+
+    with open_store(db) as store:
+        click.echo(format_summary(summarize(store), table=table))
+
+
+@cli.group()
+def schema() -> None:
+    """The canonical model: show it or write its documentation."""
+
+
+@schema.command("docs")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+def schema_docs(out: Path | None) -> None:
+    """Render the canonical model as Markdown (the source of docs/data-model.md).
+
+    \b
+    Example:
+      socialstat schema docs --out docs/data-model.md
+    """
+    from socialstat.model.docs import render_data_model
+
+    text = render_data_model() + "\n"
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {out}")
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+    help="Folder for the demo's outputs.",
+)
+@click.option("--seed", type=int, default=None, help="Random seed (default: the demo's fixed seed).")
+@reports_errors
+def demo(out: Path, seed: int | None) -> None:
+    """Run the main job on the embedded default: synthetic Göteborg and GR 2015–2024 → store → summary.
+
+    \b
+    Example:
+      socialstat demo --out demo-output
+    """
+    from socialstat.pipeline import DEMO_SEED, run_demo
+    from socialstat.store import format_summary
+
+    result = run_demo(out, seed=DEMO_SEED if seed is None else seed)
+    click.echo(format_summary(result.summary))
+    click.echo("")
+    click.echo("Outputs:")
+    click.echo(f"  canonical data (Parquet): {result.canonical}")
+    click.echo(f"  store (DuckDB):           {result.database}")
+    click.echo(f"  summary:                  {result.summary_file}")
+    click.echo(f"Generated in {result.synth.seconds:.1f} s.")
+
+
+def main() -> None:
+    """Entry point of the `socialstat` command."""
+    cli(prog_name="socialstat")

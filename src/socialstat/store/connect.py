@@ -1,0 +1,128 @@
+"""Open the store: the one place where a database URL becomes an Ibis backend.
+
+The default is a DuckDB file `socialstat.duckdb` in the working directory, or the URL in `SOCIALSTAT_DB`.
+What each backend can do is declared in `BACKENDS`; code asks this table instead of testing backend names.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import ibis
+
+from socialstat.errors import ConfigurationError, StoreError
+
+DEFAULT_DB_FILE = "socialstat.duckdb"
+ENV_VAR = "SOCIALSTAT_DB"
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    """What socialstat relies on from a backend."""
+
+    name: str
+    supported: bool
+    transactions: bool
+    note: str
+
+
+BACKENDS: dict[str, BackendInfo] = {
+    "duckdb": BackendInfo("duckdb", True, True, "embedded default; one file"),
+    "postgresql": BackendInfo("postgresql", False, True, "shared server; planned (backends issue)"),
+    "spark": BackendInfo("spark", False, False, "cluster scale; planned (backends issue)"),
+}
+
+
+def default_url() -> str:
+    """The store URL to use when none is given: $SOCIALSTAT_DB, else ./socialstat.duckdb."""
+    return os.environ.get(ENV_VAR) or f"duckdb:///{DEFAULT_DB_FILE}"
+
+
+def parse_url(url: str) -> tuple[str, str]:
+    """Split a store URL into (backend, location). `duckdb:///rel/path`, `duckdb:////abs/path`,
+    `duckdb://` or `duckdb:///:memory:` (in memory); a bare path ending in .duckdb is taken as a DuckDB file."""
+    if "://" not in url:
+        if url.endswith(".duckdb"):
+            return "duckdb", url
+        raise ConfigurationError(f"cannot read store URL {url!r}: expected e.g. duckdb:///socialstat.duckdb")
+    parsed = urlparse(url)
+    scheme = parsed.scheme.split("+")[0]
+    if scheme == "postgres":
+        scheme = "postgresql"
+    if scheme not in BACKENDS:
+        raise ConfigurationError(f"unknown store backend {scheme!r} in {url!r}; known: {sorted(BACKENDS)}")
+    if not BACKENDS[scheme].supported:
+        raise ConfigurationError(f"the {scheme} backend is not available yet ({BACKENDS[scheme].note})")
+    location = url.split("://", 1)[1]
+    if location.startswith("/"):
+        location = location[1:]
+    return scheme, location or ":memory:"
+
+
+class Store:
+    """An open connection to the store, with transactions declared per backend."""
+
+    def __init__(self, backend: Any, url: str, kind: str) -> None:
+        self.backend = backend
+        self.url = url
+        self.kind = kind
+
+    @property
+    def info(self) -> BackendInfo:
+        """The capabilities of this store's backend."""
+        return BACKENDS[self.kind]
+
+    def table(self, name: str) -> ibis.Table:
+        """An Ibis expression for a stored table."""
+        return self.backend.table(name)
+
+    def tables(self) -> list[str]:
+        """Names of the persistent tables (temporary in-memory tables left out)."""
+        return sorted(t for t in self.backend.list_tables() if not t.startswith("ibis_"))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block atomically: everything is committed, or on any exception nothing is."""
+        if not self.info.transactions:
+            raise StoreError(f"the {self.kind} backend has no transactions")
+        raw = self.backend.con
+        raw.begin()
+        try:
+            yield
+        except BaseException:
+            raw.rollback()
+            raise
+        raw.commit()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.backend.disconnect()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def connect(url: str | None = None) -> Store:
+    """Open (or create) the store at `url` (default: see `default_url`)."""
+    url = url or default_url()
+    kind, location = parse_url(url)
+    if kind == "duckdb":
+        if location != ":memory:":
+            parent = Path(location).parent
+            if not parent.exists():
+                raise StoreError(f"cannot open store {url!r}: folder {str(parent)!r} does not exist")
+        try:
+            backend = ibis.duckdb.connect(location)
+        except Exception as exc:  # duckdb raises its own IOException etc.
+            raise StoreError(f"cannot open store {url!r}: {type(exc).__name__}: {exc}") from None
+        return Store(backend, url, kind)
+    raise ConfigurationError(f"backend {kind!r} is declared but has no connector")  # pragma: no cover
