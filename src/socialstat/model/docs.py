@@ -51,7 +51,7 @@ def render_data_model(model: Model | None = None) -> str:
                     bounds.append(f"≥ {col.min:g}")
                 if col.max is not None:
                     bounds.append(f"≤ {col.max:g}")
-                link = f"[{col.codes}](#{col.codes.replace('_', '-')})" if col.codes else (col.references or "")
+                link = f"[{col.codes}](#{col.codes})" if col.codes else (col.references or "")
                 desc = _cell(col.description) + (f" ({', '.join(bounds)})" if bounds else "")
                 out.append(
                     f"| `{col.name}` | {col.type} | {'yes' if col.nullable else 'no'} | "

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from socialstat.errors import ConfigurationError
+from socialstat.errors import ConfigurationError, SpecificationError
 
 GOTEBORG = "1480"
 # The current set of 290 municipalities and their counties dates from 1 January 2007 (Heby moved to
@@ -33,6 +33,13 @@ def _data_path(name: str) -> Any:
 def organisation() -> dict[str, Any]:
     """The organisation file (region, Göteborg's districts, administrations and areas) as a mapping."""
     data: dict[str, Any] = yaml.safe_load(_data_path("organisation.yaml").read_text(encoding="utf-8"))
+    gbg = data["goteborg"]
+    codes = [*gbg["districts"], *gbg["administrations"], *gbg["areas"]]
+    codes += [d["administration"] for d in gbg["districts"].values()]
+    codes += [a["moved_2021_to"] for a in gbg["areas"].values() if "moved_2021_to" in a]
+    bad = [c for c in codes if not isinstance(c, str)]
+    if bad:  # e.g. a bare NO, which YAML reads as false
+        raise SpecificationError(f"organisation.yaml: unit and area codes must be quoted strings, got {bad}")
     return data
 
 

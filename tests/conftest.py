@@ -1,0 +1,64 @@
+"""Shared fixtures: one synthetic GR data set and one loaded store per test session (generated, never committed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from socialstat.store import Store, init_store, load_canonical
+from socialstat.synth import SynthReport, generate, parse_years
+
+SEED = 4242
+CANONICAL_TABLES = (
+    "units",
+    "unit_crosswalk",
+    "areas",
+    "area_units",
+    "population",
+    "costs",
+    "persons",
+    "referrals",
+    "referral_reasons",
+    "investigations",
+    "interventions",
+    "assistance_payments",
+    "homelessness_survey",
+)
+
+
+@pytest.fixture(scope="session")
+def gr_data(tmp_path_factory: pytest.TempPathFactory) -> SynthReport:
+    """Synthetic canonical data for the 13 GR municipalities, 2015–2024."""
+    out = tmp_path_factory.mktemp("gr") / "canonical"
+    return generate("gr", parse_years("2015-2024"), SEED, out)
+
+
+@pytest.fixture(scope="session")
+def gr_sql(gr_data: SynthReport) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB with a view per canonical Parquet file, for calibration queries."""
+    con = duckdb.connect()
+    for table in CANONICAL_TABLES:
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{gr_data.out / (table + '.parquet')}')")
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def loaded_store(gr_data: SynthReport, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A DuckDB store file with the GR data loaded."""
+    path = tmp_path_factory.mktemp("store") / "socialstat.duckdb"
+    store = init_store(f"duckdb:///{path}")
+    load_canonical(store, gr_data.out)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def small_data(tmp_path: Path) -> Path:
+    """Göteborg, two years: small enough to generate per test."""
+    out = tmp_path / "canonical"
+    generate("goteborg", parse_years("2019-2020"), 7, out)
+    return out
