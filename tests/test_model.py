@@ -69,7 +69,8 @@ def test_microdata_rows_carry_their_batch_and_personal_columns_are_marked() -> N
         ),
         (
             "legal_basis",
-            {"SoL (socialtjänstlagen)", "LVU (lagen om vård av unga)", "LVM (lagen om vård av missbrukare)", "Annan lag"},
+            {"SoL (socialtjänstlagen)", "LVU (lagen om vård av unga)", "LVM (lagen om vård av missbrukare)",
+             "Annan lag"},
         ),
     ],
 )  # fmt: skip

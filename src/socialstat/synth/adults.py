@@ -33,76 +33,53 @@ def generate_adults(m: Municipality) -> tuple[pd.DataFrame, pd.DataFrame]:
     params = parameters()
     rng = m.rng
     between = params["need_index"]["elasticity"]["adults"][1]
-    invs, ints = [], []
     specs: dict[str, dict[str, Any]] = dict(params["adult_interventions"])
+    youth = params["youth_crime_support"]
+    invs, ints = [], []
     for year in m.years:
         adults = m.total(year, 18)
-        areas, weights = m.area_weights(year, "adults")
+        parts: list[tuple[str, np.ndarray, np.ndarray, dict[str, Any], str]] = []
         for category, spec in specs.items():
             n = int(rng.poisson(_rate(spec, year, m.years) * adults / 1000 * m.index**between))
             ages = _adult_ages(rng, n, int(spec.get("max_age", 79)))
             sex = np.where(rng.random(n) < float(spec["female"]), "F", "M")
-            legal = str(spec.get("legal_basis", "sol"))
-            i, v = _pair(
-                m,
-                year,
-                category,
-                n,
-                year - ages,
-                sex,
-                areas,
-                weights,
-                str(spec["service_area"]),
-                legal,
-                float(spec["median_days"]),
-                "adults",
-            )
-            invs.append(i)
-            ints.append(v)
-        youth = params["youth_crime_support"]
+            parts.append((category, ages, sex, spec, "adults"))
         n = int(rng.poisson(youth["per_1000_15_20"] * m.total(year, 15, 20) / 1000 * m.index**between))
-        ages = rng.integers(15, 21, n)
-        sex = np.where(rng.random(n) < 0.15, "F", "M")
-        i, v = _pair(
-            m,
-            year,
-            "youth_crime_support",
-            n,
-            year - ages,
-            sex,
-            areas,
-            weights,
-            youth["service_area"],
-            "sol",
-            float(youth["median_days"]),
-            "children_youth",
+        parts.append(
+            (
+                "youth_crime_support",
+                rng.integers(15, 21, n),
+                np.where(rng.random(n) < 0.15, "F", "M"),
+                youth,
+                "children_youth",
+            )
         )
+        i, v = _pairs(m, year, parts)
         invs.append(i)
         ints.append(v)
     return pd.concat(invs, ignore_index=True), pd.concat(ints, ignore_index=True)
 
 
-def _pair(
-    m: Municipality,
-    year: int,
-    category: str,
-    n: int,
-    birth: np.ndarray,
-    sex: np.ndarray,
-    areas: np.ndarray,
-    weights: np.ndarray,
-    service_area: str,
-    legal: str,
-    median_days: float,
-    target_group: str,
+def _pairs(
+    m: Municipality, year: int, parts: list[tuple[str, np.ndarray, np.ndarray, dict[str, Any], str]]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """An investigation and the intervention it granted, for `n` new persons."""
+    """For each new person of each category: an investigation and the intervention it granted."""
     rng = m.rng
-    keys = m.persons.new(birth, sex)
+    sizes = [len(ages) for _c, ages, _s, _spec, _t in parts]
+    category = np.repeat(np.array([c for c, *_ in parts], dtype=object), sizes)
+    ages = np.concatenate([a for _c, a, *_ in parts]).astype(np.int64)
+    sex = np.concatenate([s for _c, _a, s, *_ in parts]).astype(object)
+    service_area = np.repeat(np.array([str(spec["service_area"]) for *_x, spec, _t in parts], dtype=object), sizes)
+    legal = np.repeat(np.array([str(spec.get("legal_basis", "sol")) for *_x, spec, _t in parts], dtype=object), sizes)
+    median = np.repeat(np.array([float(spec["median_days"]) for *_x, spec, _t in parts]), sizes)
+    target = np.repeat(np.array([t for *_x, t in parts], dtype=object), sizes)
+    n = len(ages)
+    keys = m.persons.new(year - ages, sex)
+    areas, weights = m.area_weights(year, "adults")
     area = rng.choice(areas, size=n, p=weights)
     start = random_dates_in_year(rng, year, n)
     inv_start = start - rng.integers(20, 90, n) * DAY
-    ids = np.array([f"{m.code}-{category}-{year}-{i:06d}" for i in range(n)], dtype=object)
+    ids = np.array([f"{m.code}-A{year}-{i:06d}" for i in range(n)], dtype=object)
     inv = pd.DataFrame(
         {
             "investigation_id": "U" + ids,
@@ -114,11 +91,11 @@ def _pair(
             "end_date": start.astype("datetime64[D]").astype(object),
             "extended": False,
             "outcome": "intervention_granted",
-            "target_group": target_group,
+            "target_group": target,
             "legal_basis": legal,
         }
     )
-    end = start + lognormal_days(rng, median_days, 0.6, n) * DAY
+    end = start + lognormal_days(rng, median, 0.6, n) * DAY
     interventions = pd.DataFrame(
         {
             "intervention_id": "I" + ids,

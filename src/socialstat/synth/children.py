@@ -268,17 +268,34 @@ def _child_interventions(m: Municipality, inv: pd.DataFrame, ages: np.ndarray, v
     return frame[start <= m.data_end]
 
 
-def _active_children(frames: list[pd.DataFrame], year: int) -> set[str]:
-    """Keys of children with a violence-flagged intervention active at some time in `year`."""
-    lo, hi = np.datetime64(f"{year}-01-01"), np.datetime64(f"{year}-12-31")
-    keys: set[str] = set()
-    for f in frames:
-        flagged = f[f["reason_violence"]]
-        start = flagged["start_date"].to_numpy(dtype="datetime64[D]")
-        end = pd.to_datetime(flagged["end_date"]).to_numpy(dtype="datetime64[D]")
-        active = (start <= hi) & (np.isnat(end) | (end >= lo))
-        keys.update(flagged["person_key"].to_numpy()[active])
-    return keys
+@dataclass
+class _Flagged:
+    """Violence-flagged interventions as arrays: person index in the pool, first and last day."""
+
+    person: np.ndarray
+    start: np.ndarray
+    end: np.ndarray  # NaT while ongoing
+
+    def add(self, person: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
+        self.person = np.concatenate([self.person, person])
+        self.start = np.concatenate([self.start, start.astype("datetime64[D]")])
+        self.end = np.concatenate([self.end, end.astype("datetime64[D]")])
+
+    def active_persons(self, year: int) -> np.ndarray:
+        """Pool indices of persons with a flagged intervention active at some time in `year`."""
+        lo, hi = np.datetime64(f"{year}-01-01"), np.datetime64(f"{year}-12-31")
+        active = (self.start <= hi) & (np.isnat(self.end) | (self.end >= lo))
+        return np.unique(self.person[active])
+
+
+def _flagged(frames: list[pd.DataFrame], pool: ChildPool) -> _Flagged:
+    flagged = pd.concat([f[f["reason_violence"]] for f in frames], ignore_index=True)
+    index = pd.Series(np.arange(len(pool.keys)), index=pool.keys)
+    return _Flagged(
+        index.reindex(flagged["person_key"]).to_numpy(dtype=np.int64),
+        flagged["start_date"].to_numpy(dtype="datetime64[D]"),
+        pd.to_datetime(flagged["end_date"]).to_numpy(dtype="datetime64[D]"),
+    )
 
 
 @cache
@@ -296,20 +313,21 @@ def _violence_top_up(m: Municipality, frames: ChildFrames, pool: ChildPool) -> p
     gbg_2022 = _goteborg_children_2022()
     between = parameters()["need_index"]["elasticity"]["child_interventions"][1]
     added: list[pd.DataFrame] = []
+    flagged = _flagged(frames.interventions, pool)
     for year in m.years:
         target = round(p["violence_children_goteborg_2022"] * m.total(year, 0, 17) / gbg_2022 * m.index**between)
-        active = _active_children(frames.interventions + added, year)
-        have = set(pool.keys[(year - pool.birth_year < 18) & pd.Series(pool.keys).isin(active).to_numpy()])
-        missing = target - len(have)
-        candidates = np.flatnonzero(
-            (pool.last_year == year) & (year - pool.birth_year < 18) & ~pd.Series(pool.keys).isin(have).to_numpy()
-        )
+        child = year - pool.birth_year < 18
+        has = np.zeros(len(pool.keys), dtype=bool)
+        has[flagged.active_persons(year)] = True
+        missing = target - int((has & child).sum())
+        candidates = np.flatnonzero((pool.last_year == year) & child & ~has)
         if missing <= 0 or len(candidates) == 0:
             continue
         chosen = rng.choice(candidates, size=min(missing, len(candidates)), replace=False)
         n = len(chosen)
         start = random_dates_in_year(rng, year, n)
         end = start + lognormal_days(rng, 120, 0.5, n) * DAY
+        flagged.add(chosen, start, np.where(end > m.data_end, np.datetime64("NaT"), end))
         added.append(
             pd.DataFrame(
                 {

@@ -25,6 +25,19 @@ class Municipality:
     rng: np.random.Generator
     persons: PersonRegister
 
+    def __post_init__(self) -> None:
+        # A dense cube population[year, area, sex, age] (sex 0 = F, 1 = M) for fast sums.
+        self._cube = np.zeros((len(self.years), len(self.areas), 2, len(AGES)), dtype=np.int64)
+        year_idx = {y: i for i, y in enumerate(self.years)}
+        area_idx = {a: i for i, a in enumerate(self.areas)}
+        p = self.population
+        self._cube[
+            p["year"].map(year_idx).to_numpy(),
+            p["area_code"].map(area_idx).to_numpy(),
+            (p["sex"] == "M").to_numpy().astype(np.int64),
+            p["age"].to_numpy(),
+        ] = p["population"].to_numpy()
+
     @property
     def data_end(self) -> np.datetime64:
         """Last day of the generated period: later events are not known to the extract."""
@@ -35,28 +48,34 @@ class Municipality:
         within, between = parameters()["need_index"]["elasticity"][domain]
         return np.power(self.district_need, within) * self.index**between
 
+    def _slice(self, year: int, age_lo: int, age_hi: int) -> np.ndarray:
+        return self._cube[self.years.index(year), :, :, age_lo : age_hi + 1]
+
     def pop_cells(self, year: int, age_lo: int, age_hi: int, domain: str) -> pd.DataFrame:
-        """Population rows of one year within an age range, with the area's need index for `domain`."""
-        p = self.population
-        cells = p[(p["year"] == year) & (p["age"] >= age_lo) & (p["age"] <= age_hi)].copy()
-        need = dict(zip(self.areas, self.need(domain), strict=True))
-        cells["need"] = cells["area_code"].map(need)
-        return cells
+        """Population cells (area, sex, age) of one year within an age range, with the area's need index."""
+        cube = self._slice(year, age_lo, age_hi)
+        n_area, _, n_age = cube.shape
+        need = self.need(domain)
+        return pd.DataFrame(
+            {
+                "area_code": np.repeat(self.areas, 2 * n_age),
+                "sex": np.tile(np.repeat(np.array(["F", "M"], dtype=object), n_age), n_area),
+                "age": np.tile(np.arange(age_lo, age_hi + 1), 2 * n_area),
+                "population": cube.reshape(-1),
+                "need": np.repeat(need, 2 * n_age),
+            }
+        )
 
     def total(self, year: int, age_lo: int = 0, age_hi: int = int(AGES[-1])) -> int:
         """Inhabitants of one year within an age range."""
-        p = self.population
-        return int(p.loc[(p["year"] == year) & (p["age"] >= age_lo) & (p["age"] <= age_hi), "population"].sum())
+        return int(self._slice(year, age_lo, age_hi).sum())
 
     def area_weights(
         self, year: int, domain: str, age_lo: int = 18, age_hi: int = 100
     ) -> tuple[np.ndarray, np.ndarray]:
         """Area codes and weights (population x need) for placing events of `domain`."""
-        cells = self.pop_cells(year, age_lo, age_hi, domain)
-        w = cells.groupby("area_code", sort=False).apply(
-            lambda g: float((g["population"] * g["need"]).sum()), include_groups=False
-        )
-        return np.array(w.index, dtype=object), w.to_numpy(dtype=float) / float(w.sum())
+        w = self._slice(year, age_lo, age_hi).sum(axis=(1, 2)) * self.need(domain)
+        return self.areas, w / float(w.sum())
 
 
 def municipal_index(code: str, seed: int) -> float:

@@ -29,14 +29,16 @@ def generate_costs(m: Municipality, payments: pd.DataFrame) -> pd.DataFrame:
     within, between = parameters()["need_index"]["elasticity"]["costs"]
     need = dict(zip(m.areas, np.power(m.district_need, within) * m.index**between, strict=True))
     factor = 1.0 if m.code == GOTEBORG else p["other_municipalities_factor"]
-    paid_year = pd.to_datetime(payments["month"]).dt.year
+    paid_by_area = payments.groupby([pd.to_datetime(payments["month"]).dt.year, "area_code"])["amount_sek"].sum()
+    pop_by_area = m.population.groupby(["year", "area_code"])["population"].sum()
     rows = []
     for year in m.years:
         unit_of = responsible_unit(m.code, year)
-        pop = m.population[m.population["year"] == year].groupby("area_code")["population"].sum()
+        pop = pop_by_area.loc[year]
         weighted = pd.Series({a: float(pop[a]) * need[a] for a in pop.index})
         by_unit = weighted.groupby(weighted.index.map(unit_of)).sum()
-        paid = payments[paid_year == year].groupby(payments["area_code"].map(unit_of))["amount_sek"].sum()
+        paid_year = paid_by_area.loc[year] if year in paid_by_area.index.get_level_values(0) else pd.Series(dtype=float)
+        paid = paid_year.groupby(paid_year.index.map(unit_of)).sum()
         growth = (1 + p["yearly_growth"]) ** (year - 2020)
         for unit, weight in by_unit.items():
             rows.append(
