@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from socialstat.text import format_int, format_number, format_percent
+from socialstat.text import format_int, format_number, format_percent, swedish_sort_key
 
 NB = "\u00a0"
 
@@ -28,3 +28,16 @@ def test_format_number(value: float, decimals: int, text: str) -> None:
 def test_format_percent() -> None:
     assert format_percent(0.123) == f"12{NB}%"
     assert format_percent(0.0845, 1) == f"8,5{NB}%"
+
+
+def test_swedish_sort_order() -> None:
+    names = ["Östra Göteborg", "Ale", "Älvsbyn", "Åre", "Öckerö", "Zinkgruvan", "ale"]
+    assert sorted(names, key=swedish_sort_key) == [
+        "Ale",
+        "ale",
+        "Zinkgruvan",
+        "Åre",
+        "Älvsbyn",
+        "Öckerö",
+        "Östra Göteborg",
+    ]

@@ -102,7 +102,14 @@ def synth(preset: str, years: str, seed: int, out: Path) -> None:
     """
     from socialstat.synth import generate, parse_years
 
-    report = generate(preset, parse_years(years), seed, out, progress=None)
+    done: list[str] = []
+
+    def progress(code: str) -> None:
+        done.append(code)
+        if len(done) % 25 == 0:
+            click.echo(f"  ... {len(done)} municipalities generated", err=True)
+
+    report = generate(preset, parse_years(years), seed, out, progress=progress)
     for table, n in report.rows.items():
         click.echo(f"  {table:<22} {n:>12,}".replace(",", " "))
     click.echo(f"Wrote {out} in {report.seconds:.1f} s (preset {preset}, years {years}, seed {seed})")

@@ -28,3 +28,11 @@ def format_number(value: float, decimals: int = 1) -> str:
 def format_percent(share: float, decimals: int = 0) -> str:
     """A share as a Swedish percentage: 0.123 -> '12 %'."""
     return format_number(share * 100, decimals) + NBSP + "%"
+
+
+_SWEDISH_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}", "æ": "|", "ø": "}", "ü": "y", "é": "e", "è": "e"})
+
+
+def swedish_sort_key(text: str) -> tuple[str, str]:
+    """A key that sorts text in Swedish alphabetical order (… x y z å ä ö), case-insensitively first."""
+    return (text.casefold().translate(_SWEDISH_ORDER), text)

@@ -69,7 +69,7 @@ def summarize(store: Store, *, model: Model | None = None) -> StoreSummary:
 
 def format_summary(summary: StoreSummary, *, table: str = "referrals") -> str:
     """The summary as plain text: rows per table, then one table's rows per municipality and unit by year."""
-    from socialstat.text import format_int
+    from socialstat.text import format_int, swedish_sort_key
 
     lines = ["Rows per table:"]
     for row in summary.tables.itertuples():
@@ -80,6 +80,7 @@ def format_summary(summary: StoreSummary, *, table: str = "referrals") -> str:
         if part.empty:
             return
         wide = part.pivot_table(index=label, columns="year", values="rows", aggfunc="sum", fill_value=0)
+        wide = wide.loc[sorted(wide.index, key=lambda name: swedish_sort_key(str(name)))]
         years = [int(y) for y in wide.columns]
         lines.append("")
         lines.append(f"{title} ({table}):")
