@@ -140,7 +140,7 @@ def build_units(municipality_codes: Iterable[str]) -> dict[str, pd.DataFrame]:
     units = [_unit(country["code"], "country", country["sv"], country["en"], None, None, STRUCTURE_FROM, None)]
     gr = org["region"]
     if any(all_mun.loc[c, "in_gr"] for c in codes):
-        units.append(_unit(gr["code"], "region", gr["sv"], gr["en"], country["code"], None, STRUCTURE_FROM, None))
+        units.append(_unit(gr["code"], "region", gr["sv"], gr["en"], country["code"], None, gr["valid_from"], None))
     counties = sorted({str(all_mun.loc[c, "county_code"]) for c in codes if not all_mun.loc[c, "in_gr"]})
     for county in counties:
         name = str(all_mun.loc[all_mun["county_code"] == county, "county_name"].iloc[0])

@@ -8,18 +8,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from socialstat.synth.common import DAY, lognormal_days, open_after, parameters, random_dates_in_year
+from socialstat.synth.common import DAY, by_year, lognormal_days, open_after, parameters, random_dates_in_year
 from socialstat.synth.context import Municipality
 
 ADULT_AGES = np.arange(18, 80)
 
 
-def _rate(spec: dict[str, float], year: int, years: list[int]) -> float:
-    """Starts per 1 000 in `year`: fixed, or rising linearly from the first to the last year."""
+def _rate(spec: dict[str, Any], year: int) -> float:
+    """Starts per 1 000 in `year`: fixed, or by calendar year (linear between the given years)."""
     if "per_1000" in spec:
         return float(spec["per_1000"])
-    t = (year - min(years)) / max(1, max(years) - min(years))
-    return float(spec["per_1000_first"]) + t * (float(spec["per_1000_last"]) - float(spec["per_1000_first"]))
+    return by_year(spec["per_1000_by_year"], year)
 
 
 def _adult_ages(rng: np.random.Generator, n: int, max_age: int = 79) -> np.ndarray:
@@ -40,7 +39,7 @@ def generate_adults(m: Municipality) -> tuple[pd.DataFrame, pd.DataFrame]:
         adults = m.total(year, 18)
         parts: list[tuple[str, np.ndarray, np.ndarray, dict[str, Any], str]] = []
         for category, spec in specs.items():
-            n = int(rng.poisson(_rate(spec, year, m.years) * adults / 1000 * m.index**between))
+            n = int(rng.poisson(_rate(spec, year) * adults / 1000 * m.index**between))
             ages = _adult_ages(rng, n, int(spec.get("max_age", 79)))
             sex = np.where(rng.random(n) < float(spec["female"]), "F", "M")
             parts.append((category, ages, sex, spec, "adults"))

@@ -8,48 +8,51 @@ next year under the same key. Göteborg's yearly paid amounts are met exactly wh
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 
 import numpy as np
 import pandas as pd
 
-from socialstat.reference.population import municipality_totals
-from socialstat.reference.units import GOTEBORG, municipalities
-from socialstat.synth.common import choice, counts_from_bands, make_keys, parameters
+from socialstat.reference.units import GOTEBORG
+from socialstat.synth.common import by_year, choice, counts_from_bands, make_keys, parameters
 from socialstat.synth.context import Municipality
+from socialstat.synth.national import national_amount_per_household, national_households, share_of_rest
 
 WITH_CHILDREN = ("single_woman_with_children", "single_man_with_children", "couple_with_children")
 COUPLES = ("couple_no_children", "couple_with_children")
 
 
-@cache
-def national_households() -> dict[int, int]:
-    """Households with assistance in Sweden per year (published, Socialstyrelsen via regionfakta)."""
-    from socialstat.reference.units import _data_path
-
-    with _data_path("national_assistance_households.csv").open("rb") as fh:
-        frame = pd.read_csv(fh)
-    return {int(r.ar): int(r.bistandshushall_riket) for r in frame.itertuples()}
-
-
-@cache
-def national_population(year: int) -> int:
-    """Sweden's population in `year`: the sum of the municipalities' totals."""
-    return sum(municipality_totals(str(c), [year])[year] for c in municipalities()["municipality_code"])
-
-
 def target_households(m: Municipality, year: int) -> int:
-    """Households with at least one payment in `year`."""
+    """Households with at least one payment in `year`: Göteborg's published counts (else Göteborg's 2019
+    figure moved with the national series); elsewhere a share of the national count less Göteborg's."""
     p = parameters()["assistance"]
-    nat = national_households()
-    nat_year = nat.get(year, nat[max(nat)] if year > max(nat) else nat[min(nat)])
     if m.code == GOTEBORG:
         if year in p["goteborg_households"]:
             return int(p["goteborg_households"][year])
-        return round(p["goteborg_households"][2019] * nat_year / nat[2019])
-    rate = nat_year / national_population(year) / parameters()["need_index"]["sweden_other"]
-    between = parameters()["need_index"]["elasticity"]["assistance"][1]
-    return round(rate * m.total(year) * m.index**between)
+        return round(p["goteborg_households"][2019] * national_households(year) / national_households(2019))
+    rest = national_households(year) - _goteborg_households(year)
+    return round(rest * share_of_rest(m.code, year, m.seed, "assistance"))
+
+
+def _goteborg_households(year: int) -> float:
+    p = parameters()["assistance"]
+    if year in p["goteborg_households"]:
+        return float(p["goteborg_households"][year])
+    return p["goteborg_households"][2019] * national_households(year) / national_households(2019)
+
+
+def target_paid(m: Municipality, year: int, households: int) -> float:
+    """Kronor paid in `year`: Göteborg's published totals; elsewhere households times the national amount
+    per household (Göteborg's unpublished years keep the ratio to the national amount of its nearest
+    published year)."""
+    p = parameters()["assistance"]
+    if m.code != GOTEBORG:
+        return households * national_amount_per_household(year)
+    published = p["goteborg_paid_mnkr"]
+    if year in published:
+        return float(published[year]) * 1e6
+    nearest = min(published, key=lambda y: abs(int(y) - year))
+    ratio = published[nearest] * 1e6 / p["goteborg_households"][nearest] / national_amount_per_household(nearest)
+    return households * national_amount_per_household(year) * ratio
 
 
 def _months(rng: np.random.Generator, long_term: np.ndarray, from_january: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -93,7 +96,7 @@ def generate_assistance(m: Municipality) -> pd.DataFrame:
         new["level"] = np.exp(p["amount"]["sigma"] * rng.standard_normal(n_new))
         households = pd.concat([cont, new], ignore_index=True)
         households["obstacle"] = choice(rng, p["obstacle"], len(households))
-        n_long = round(p["long_term_share"][year] * total)
+        n_long = round(by_year(p["long_term_share"], year) * total)
         is_cont = np.arange(len(households)) < len(cont)
         long_term = np.zeros(len(households), dtype=bool)
         long_term[is_cont] = rng.random(len(cont)) < 0.8
@@ -105,19 +108,16 @@ def generate_assistance(m: Municipality) -> pd.DataFrame:
         idx = np.repeat(np.arange(len(households)), k)
         month_no = first[idx] + (np.arange(len(idx)) - np.repeat(np.cumsum(k) - k, k))
         hh = households.iloc[idx].reset_index(drop=True)
-        price = (1 + p["amount"]["growth"]) ** max(0, year - p["amount"]["growth_from"])
         amount = (
             p["amount"]["base"]
             + p["amount"]["per_adult"] * (hh["adults"] - 1)
             + p["amount"]["per_child"] * hh["children"]
         ).to_numpy()
-        amount = amount * hh["level"].to_numpy() * price * np.exp(0.08 * rng.standard_normal(len(hh)))
-        paid = p["goteborg_paid_mnkr"].get(year) if m.code == GOTEBORG else None
-        if paid:
-            amount = amount * (paid * 1e6 / amount.sum())
-        amount = np.round(amount)
-        if paid:
-            amount[0] += paid * 1e6 - amount.sum()  # the published total to the krona
+        amount = amount * hh["level"].to_numpy() * np.exp(0.08 * rng.standard_normal(len(hh)))
+        if len(amount):
+            paid = target_paid(m, year, total)
+            amount = np.round(amount * (paid / amount.sum()))
+            amount[np.argmax(amount)] += round(paid) - amount.sum()  # the target total to the krona
         frames.append(
             pd.DataFrame(
                 {

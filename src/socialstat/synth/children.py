@@ -18,6 +18,7 @@ from socialstat.reference.population import build_population
 from socialstat.reference.units import GOTEBORG
 from socialstat.synth.common import (
     DAY,
+    by_year,
     choice,
     counts_from_bands,
     lognormal_days,
@@ -68,8 +69,13 @@ def _children_of_year(
     p = parameters()["referrals"]
     rng = m.rng
     cells = m.pop_cells(year, 0, 20, "referrals")
-    base_index = m.index ** parameters()["need_index"]["elasticity"]["referrals"][1]
-    n_children = round(float(p["share_0_20"][year]) * float(cells["population"].sum()) * base_index)
+    if m.code == GOTEBORG:
+        share = by_year(p["share_0_20"], year)
+    else:
+        between = parameters()["need_index"]["elasticity"]["referrals"][1]
+        level = 1.0 if m.in_gr else p["sweden_level"]
+        share = p["share_0_20"][2018] * by_year(p["national_trend"], year) * m.index**between * level
+    n_children = round(share * float(cells["population"].sum()))
 
     eligible = np.flatnonzero((pool.birth_year >= year - 20) & (pool.birth_year <= year))
     n_known = min(round(p["known_before"] * n_children), len(eligible)) if len(eligible) else 0
@@ -100,11 +106,13 @@ def _children_of_year(
     return keys, birth, sex, area
 
 
-def _decisions(rng: np.random.Generator, child: np.ndarray, received: np.ndarray) -> np.ndarray:
+def _decisions(rng: np.random.Generator, child: np.ndarray, received: np.ndarray, kinds: np.ndarray) -> np.ndarray:
     """Initial-assessment decisions, sequential per child: referrals during an ongoing investigation are
-    mostly added to it; fresh ones open an investigation with a fixed probability."""
+    mostly added to it; fresh ones open an investigation with a probability that depends on the kind (an
+    application is nearly always investigated)."""
     p = parameters()["referrals"]
     n = len(child)
+    open_p = pd.Series(kinds).map(p["open_probability"]).to_numpy(dtype=float)
     u_open, u_join = rng.random(n), rng.random(n)
     out = np.empty(n, dtype=object)
     days = received.astype("datetime64[D]").astype(np.int64)
@@ -114,7 +122,7 @@ def _decisions(rng: np.random.Generator, child: np.ndarray, received: np.ndarray
             ongoing_until = -(10**9)
         if days[i] <= ongoing_until:
             out[i] = "joined_ongoing" if u_join[i] < p["join_probability"] else "no_investigation"
-        elif u_open[i] < p["open_probability"]:
+        elif u_open[i] < open_p[i]:
             out[i] = "investigation_opened"
             ongoing_until = days[i] + p["ongoing_days"]
         else:
@@ -167,7 +175,7 @@ def generate_children(m: Municipality) -> ChildFrames:
         ages = np.clip(year - birth[child], 0, 20)
         ids = np.array([f"{m.code}-R{year}-{i:06d}" for i in range(len(child))], dtype=object)
         kinds = choice(rng, p["referrals"]["kind"], len(child))
-        decision = _decisions(rng, child, received)
+        decision = _decisions(rng, child, received, kinds)
         late = rng.random(len(child)) < p["referrals"]["late_assessment_share"]
         delay = np.where(late, rng.integers(15, 61, len(child)), rng.integers(0, 15, len(child)))
         decided = received + delay * DAY

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -114,3 +115,16 @@ class PersonRegister:
                 "identity_kind": kinds,
             }
         )
+
+
+def by_year(values: Mapping[int, float], year: int) -> float:
+    """A yearly parameter: its value for `year`, linear between given years, the nearest given value outside."""
+    points = sorted((int(y), float(v)) for y, v in values.items())
+    if year <= points[0][0]:
+        return points[0][1]
+    if year >= points[-1][0]:
+        return points[-1][1]
+    for (y0, v0), (y1, v1) in itertools.pairwise(points):
+        if y0 <= year <= y1:
+            return v0 + (v1 - v0) * (year - y0) / (y1 - y0)
+    raise AssertionError("unreachable")  # pragma: no cover

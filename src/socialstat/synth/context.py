@@ -24,6 +24,8 @@ class Municipality:
     population: pd.DataFrame  # area_code, year, sex, age, population
     rng: np.random.Generator
     persons: PersonRegister
+    seed: int
+    in_gr: bool
 
     def __post_init__(self) -> None:
         # A dense cube population[year, area, sex, age] (sex 0 = F, 1 = M) for fast sums.

@@ -7,6 +7,7 @@ by the largest municipality rather than by the country.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable
@@ -35,6 +36,9 @@ PRESETS: dict[str, Callable[[], list[str]]] = {
     "sweden": lambda: sorted(municipalities()["municipality_code"]),
 }
 MIN_YEAR, MAX_YEAR = 2011, 2030
+# Years generated before the first requested year and not written: they give the first years realistic
+# case histories (children known before) and stocks (placements, long-term assistance, ongoing cases).
+BURN_IN_YEARS = 3
 
 
 def parse_years(text: str) -> list[int]:
@@ -80,10 +84,11 @@ def generate(
     with CanonicalWriter(out) as writer:
         for name, frame in build_units(codes).items():
             writer.write(name, frame)
+        history = list(range(years[0] - BURN_IN_YEARS, years[0]))
         for code in codes:
-            population = build_population([code], years)
-            writer.write("population", population)
-            _generate_municipality(code, years, seed, population, writer)
+            population = build_population([code], history + years)
+            writer.write("population", population[population["year"] >= years[0]])
+            _generate_municipality(code, history + years, years[0], seed, population, writer)
             if progress:
                 progress(code)
         rows = dict(writer.rows)
@@ -101,22 +106,60 @@ def generate(
 
 
 def _generate_municipality(
-    code: str, years: list[int], seed: int, population: pd.DataFrame, writer: CanonicalWriter
+    code: str, years: list[int], first_year: int, seed: int, population: pd.DataFrame, writer: CanonicalWriter
 ) -> None:
+    """Generate one municipality from `years[0]` (the history years before `first_year` build up the stocks
+    and case histories) and write what an extract covering `first_year` onwards would hold."""
     rng = np.random.default_rng([seed, int(code)])
     areas, district_need = area_need(code)
-    m = Municipality(
-        code, years, areas, district_need, municipal_index(code, seed), population, rng, PersonRegister(rng)
-    )
+    in_gr = code in set(gr_codes())
+    index = municipal_index(code, seed)
+    m = Municipality(code, years, areas, district_need, index, population, rng, PersonRegister(rng), seed, in_gr)
     children = generate_children(m)
     adult_inv, adult_int = generate_adults(m)
     payments = generate_assistance(m)
     survey = generate_homelessness(m)
-    writer.write("referrals", pd.concat(children.referrals, ignore_index=True))
-    writer.write("referral_reasons", pd.concat(children.reasons, ignore_index=True))
-    writer.write("investigations", pd.concat([*children.investigations, adult_inv], ignore_index=True))
-    writer.write("interventions", pd.concat([*children.interventions, adult_int], ignore_index=True))
-    writer.write("assistance_payments", payments)
-    writer.write("homelessness_survey", survey)
-    writer.write("costs", generate_costs(m, payments))
-    writer.write("persons", m.persons.frame())
+    costs = generate_costs(m, payments)
+    tables = {
+        "referrals": pd.concat(children.referrals, ignore_index=True),
+        "referral_reasons": pd.concat(children.reasons, ignore_index=True),
+        "investigations": pd.concat([*children.investigations, adult_inv], ignore_index=True),
+        "interventions": pd.concat([*children.interventions, adult_int], ignore_index=True),
+        "assistance_payments": payments,
+        "homelessness_survey": survey,
+        "costs": costs,
+        "persons": m.persons.frame(),
+    }
+    for name, frame in _from_first_year(tables, first_year).items():
+        writer.write(name, frame)
+
+
+def _from_first_year(tables: dict[str, pd.DataFrame], first_year: int) -> dict[str, pd.DataFrame]:
+    """What an extract from `first_year` holds: events of that year onwards, plus investigations and
+    interventions still open then (their earlier referral or investigation is not in it), and their persons."""
+    start = dt.date(first_year, 1, 1)
+    out = dict(tables)
+    ref = tables["referrals"]
+    out["referrals"] = ref[ref["received_date"] >= start]
+    kept_referrals = set(out["referrals"]["referral_id"])
+    out["referral_reasons"] = tables["referral_reasons"][tables["referral_reasons"]["referral_id"].isin(kept_referrals)]
+    for name, parent, parents in (
+        ("investigations", "referral_id", kept_referrals),
+        ("interventions", "investigation_id", None),
+    ):
+        frame = tables[name]
+        frame = frame[frame["end_date"].isna() | (frame["end_date"] >= start)].copy()
+        if parents is None:
+            parents = set(out["investigations"]["investigation_id"])
+        frame.loc[~frame[parent].isin(parents), parent] = None
+        out[name] = frame
+    out["assistance_payments"] = tables["assistance_payments"][tables["assistance_payments"]["month"] >= start]
+    out["homelessness_survey"] = tables["homelessness_survey"][
+        tables["homelessness_survey"]["survey_year"] >= first_year
+    ]
+    out["costs"] = tables["costs"][tables["costs"]["year"] >= first_year]
+    used: set[str] = set()
+    for name in ("referrals", "investigations", "interventions", "homelessness_survey"):
+        used.update(out[name]["person_key"])
+    out["persons"] = tables["persons"][tables["persons"]["person_key"].isin(used)]
+    return out

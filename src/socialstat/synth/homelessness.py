@@ -13,6 +13,7 @@ import pandas as pd
 from socialstat.reference.units import GOTEBORG
 from socialstat.synth.common import choice, make_keys, parameters
 from socialstat.synth.context import Municipality
+from socialstat.synth.national import national_homeless_persons, share_of_rest
 
 _BAND_AGES = {
     "18-20": (18, 20),
@@ -25,22 +26,24 @@ _BAND_AGES = {
 }
 
 
+def _goteborg_targets(year: int) -> dict[str, int]:
+    table = parameters()["homelessness"]["goteborg"]
+    nearest = min(table, key=lambda y: abs(int(y) - year))
+    return {k: int(v) for k, v in table[nearest].items()}
+
+
 def survey_targets(m: Municipality, year: int) -> dict[str, int]:
-    """Persons, households, children and families with children to count in `year`."""
-    p = parameters()["homelessness"]
-    if m.code == GOTEBORG and year in p["goteborg"]:
-        return {k: int(v) for k, v in p["goteborg"][year].items()}
-    t = (year - min(m.years)) / max(1, max(m.years) - min(m.years))
-    per_1000 = p["per_1000_first"] + t * (p["per_1000_last"] - p["per_1000_first"])
-    between = parameters()["need_index"]["elasticity"]["homelessness"][1]
-    index = m.index**between / parameters()["need_index"]["sweden_other"]
-    persons = max(0, round(per_1000 * m.total(year) / 1000 * index))
+    """Persons, households, children and families with children to count in `year`: Göteborg's own survey
+    (nearest year outside the table); elsewhere a share of the national count less Göteborg's."""
+    if m.code == GOTEBORG:
+        return _goteborg_targets(year)
+    rest = national_homeless_persons(year) - _goteborg_targets(year)["persons"]
+    persons = round(rest * share_of_rest(m.code, year, m.seed, "homelessness"))
     households = round(persons * 0.73)
-    children = round(persons * 0.2)
     return {
         "persons": persons,
         "households": households,
-        "children": children,
+        "children": round(persons * 0.2),
         "families": round(households * 0.12),
     }
 
