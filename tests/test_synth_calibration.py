@@ -276,3 +276,15 @@ def test_lvm_on_1_november_matches_the_national_level(gr_sql: duckdb.DuckDBPyCon
     )
     pop = one(gr_sql, "SELECT sum(population) FROM population WHERE year = 2018")
     assert 1.5 <= n / pop * 100_000 <= 7.0
+
+
+def test_children_placed_during_2022_per_1000(gr_sql: duckdb.DuckDBPyConnection) -> None:
+    # Sweden 2022: 26 500 children and young people placed during the year, about 10 per 1 000 aged 0–20.
+    placed = one(
+        gr_sql,
+        """SELECT count(DISTINCT person_key) FROM interventions
+           WHERE category IN ('foster_care', 'residential_care_hvb', 'supported_housing', 'secure_unit_sis')
+             AND start_date <= DATE '2022-12-31' AND (end_date IS NULL OR end_date >= DATE '2022-01-01')""",
+    )
+    pop = one(gr_sql, "SELECT sum(population) FROM population WHERE year = 2022 AND age <= 20")
+    assert 5 <= placed / pop * 1000 <= 12
