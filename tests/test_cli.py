@@ -78,3 +78,18 @@ def test_schema_docs_writes_markdown(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["schema", "docs", "--out", str(target)])
     assert result.exit_code == 0
     assert target.read_text(encoding="utf-8").startswith("# Data model")
+
+
+def test_a_bad_canonical_file_is_reported_with_file_column_and_rule(small_data: Path, tmp_path: Path) -> None:
+    import pandas as pd
+
+    frame = pd.read_parquet(small_data / "assistance_payments.parquet")
+    frame.loc[5, "adults"] = 7
+    frame.to_parquet(small_data / "assistance_payments.parquet")
+    db = f"duckdb:///{tmp_path / 'bad.duckdb'}"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", "--db", db]).exit_code == 0
+    result = runner.invoke(cli, ["load-canonical", str(small_data), "--db", db])
+    assert result.exit_code == 1
+    assert "canonical/assistance_payments.parquet, column adults, row 6: [above_maximum]" in result.output
+    assert "Traceback" not in result.output

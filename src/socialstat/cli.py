@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from socialstat import __version__
-from socialstat.errors import SocialstatError, ValidationError
+from socialstat.errors import SocialstatError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,10 +36,7 @@ def reports_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except ValidationError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
-        except SocialstatError as exc:
+        except SocialstatError as exc:  # ValidationError included: its message lists every problem
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
 
