@@ -52,10 +52,18 @@ def _first_row_and_examples(
 
 
 def validate_relation(
-    rel: ibis.Table, table: Table | str, *, source: str | None = None, model: Model | None = None
+    rel: ibis.Table,
+    table: Table | str,
+    *,
+    source: str | None = None,
+    model: Model | None = None,
+    row_column: str | None = None,
 ) -> list[Problem]:
     """Return every problem of `rel` against canonical `table`: missing or extra columns, types, nulls, codes,
-    bounds and duplicate keys. An empty list means the relation conforms."""
+    bounds and duplicate keys. An empty list means the relation conforms.
+
+    `row_column` names a 0-based row number of the source (e.g. DuckDB's `file_row_number`); problems then
+    name the source's 1-based row. Without it, rows are numbered in scan order."""
     model = model or load_model()
     spec = model.table(table) if isinstance(table, str) else table
     problems: list[Problem] = []
@@ -70,7 +78,7 @@ def validate_relation(
     ) -> None:
         problems.append(Problem(reason, spec.name, column, rows, message, examples, source, first))
 
-    present = set(rel.columns)
+    present = set(rel.columns) - {row_column}
     missing = [c for c in spec.column_names if c not in present]
     extra = sorted(present - set(spec.column_names))
     if missing:
@@ -80,7 +88,7 @@ def validate_relation(
     if missing:
         return problems
 
-    rel = rel.mutate(_row=ibis.row_number() + 1)
+    rel = rel.mutate(_row=(rel[row_column] + 1) if row_column else (ibis.row_number() + 1))
     checkable = []
     for col in spec.columns:
         actual = rel.schema()[col.name]

@@ -82,6 +82,10 @@ class Store:
         """An Ibis expression for a stored table."""
         return self.backend.table(name)
 
+    def read_parquet(self, files: list[str]) -> ibis.Table:
+        """Parquet files as a relation in this backend, with a 0-based `file_row_number` column."""
+        return self.backend.read_parquet(files, file_row_number=True)
+
     def tables(self) -> list[str]:
         """Names of the persistent tables (temporary in-memory tables left out)."""
         return sorted(t for t in self.backend.list_tables() if not t.startswith("ibis_"))

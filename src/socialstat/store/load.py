@@ -99,7 +99,8 @@ def load_canonical(store: Store, directory: str | Path, *, model: Model | None =
             continue
         files = found[spec.name]
         source = f"{directory.name}/{files[0].name}" if len(files) == 1 else f"{directory.name}/{spec.name}/"
-        rel = store.backend.read_parquet([str(f) for f in files])
+        # file_row_number lets problems name the row of the file (exact for a single file).
+        rel = store.read_parquet([str(f) for f in files])
         batch_id = None
         sha = _sha256(files)
         if spec.kind == "microdata":
@@ -119,7 +120,7 @@ def load_canonical(store: Store, directory: str | Path, *, model: Model | None =
                 )
                 continue
             rel = rel.mutate(batch_id=ibis.literal(batch_id))
-        found_problems = validate_relation(rel, spec, source=source, model=model)
+        found_problems = validate_relation(rel, spec, source=source, model=model, row_column="file_row_number")
         problems += found_problems
         if found_problems:
             continue
