@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -80,16 +81,22 @@ class Municipality:
         return self.areas, w / float(w.sum())
 
 
+@cache
+def _in_gr() -> frozenset[str]:
+    frame = municipalities()
+    return frozenset(frame.loc[frame["in_gr"], "municipality_code"])
+
+
+@cache
 def municipal_index(code: str, seed: int) -> float:
     """Need index of a municipality relative to Göteborg (synthetic; Göteborg = 1)."""
     params = parameters()["need_index"]
     if code == GOTEBORG:
         return 1.0
-    frame = municipalities().set_index("municipality_code")
     # Deterministic per municipality and seed, so any subset of municipalities gets the same values.
     rng = np.random.default_rng([seed, int(code), 7])
     noise = float(np.exp(params["sweden_sigma"] * rng.standard_normal()))
-    return noise * (params["gr_other"] if bool(frame.loc[code, "in_gr"]) else params["sweden_other"])
+    return noise * (params["gr_other"] if code in _in_gr() else params["sweden_other"])
 
 
 def area_need(code: str) -> tuple[np.ndarray, np.ndarray]:

@@ -134,6 +134,12 @@ def _generate_municipality(
         writer.write(name, frame)
 
 
+def _isin(values: pd.Series, allowed: object) -> np.ndarray:
+    """Whether each value is among `allowed` (a hash lookup on object arrays; fast for millions of keys)."""
+    index = pd.Index(np.asarray(list(allowed) if isinstance(allowed, set) else allowed, dtype=object))
+    return index.get_indexer(values.to_numpy(dtype=object)) >= 0
+
+
 def _from_first_year(tables: dict[str, pd.DataFrame], first_year: int) -> dict[str, pd.DataFrame]:
     """What an extract from `first_year` holds: events of that year onwards, plus investigations and
     interventions still open then (their earlier referral or investigation is not in it), and their persons."""
@@ -141,8 +147,9 @@ def _from_first_year(tables: dict[str, pd.DataFrame], first_year: int) -> dict[s
     out = dict(tables)
     ref = tables["referrals"]
     out["referrals"] = ref[ref["received_date"] >= start]
-    kept_referrals = set(out["referrals"]["referral_id"])
-    out["referral_reasons"] = tables["referral_reasons"][tables["referral_reasons"]["referral_id"].isin(kept_referrals)]
+    kept_referrals = out["referrals"]["referral_id"].unique()
+    reasons = tables["referral_reasons"]
+    out["referral_reasons"] = reasons[_isin(reasons["referral_id"], kept_referrals)]
     for name, parent, parents in (
         ("investigations", "referral_id", kept_referrals),
         ("interventions", "investigation_id", None),
@@ -150,16 +157,21 @@ def _from_first_year(tables: dict[str, pd.DataFrame], first_year: int) -> dict[s
         frame = tables[name]
         frame = frame[frame["end_date"].isna() | (frame["end_date"] >= start)].copy()
         if parents is None:
-            parents = set(out["investigations"]["investigation_id"])
-        frame.loc[~frame[parent].isin(parents), parent] = None
+            parents = out["investigations"]["investigation_id"].unique()
+        frame.loc[~_isin(frame[parent], parents), parent] = None
         out[name] = frame
     out["assistance_payments"] = tables["assistance_payments"][tables["assistance_payments"]["month"] >= start]
     out["homelessness_survey"] = tables["homelessness_survey"][
         tables["homelessness_survey"]["survey_year"] >= first_year
     ]
     out["costs"] = tables["costs"][tables["costs"]["year"] >= first_year]
-    used: set[str] = set()
-    for name in ("referrals", "investigations", "interventions", "homelessness_survey"):
-        used.update(out[name]["person_key"])
-    out["persons"] = tables["persons"][tables["persons"]["person_key"].isin(used)]
+    used = pd.unique(
+        np.concatenate(
+            [
+                out[name]["person_key"].to_numpy(dtype=object)
+                for name in ("referrals", "investigations", "interventions", "homelessness_survey")
+            ]
+        )
+    )
+    out["persons"] = tables["persons"][_isin(tables["persons"]["person_key"], used)]
     return out
