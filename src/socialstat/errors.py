@@ -18,6 +18,13 @@ class ConfigurationError(ValueError, SocialstatError):
     """A setting, URL or option is invalid."""
 
 
+class InvalidStatisticInput(ValueError, SocialstatError):
+    """An argument to a statistic breaks its rule (negative count, numerator above denominator, confidence...).
+
+    The message names the rule and the first offending position, with at most a few values.
+    """
+
+
 class SpecificationError(ValueError, SocialstatError):
     """A declarative specification (schema, code list, preset) is malformed."""
 
