@@ -38,9 +38,10 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-# Regenerate docs/data-model.md from the declared canonical model (a test fails when they differ).
+# Regenerate docs/data-model.md and docs/indicators.md from the declarations (a test fails when they differ).
 docs: $(VENV)/.installed
 	$(BIN)/socialstat schema docs --out docs/data-model.md
+	$(BIN)/socialstat indicators docs --out docs/indicators.md
 
 benchmark: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_synth.py

@@ -178,6 +178,95 @@ def schema_docs(out: Path | None) -> None:
         click.echo(text, nl=False)
 
 
+@cli.group()
+def indicators() -> None:
+    """The indicator catalogue: list it, show one indicator, write its documentation."""
+
+
+@indicators.command("list")
+def indicators_list() -> None:
+    """List the catalogue: id, area, statistic and Swedish title.
+
+    \b
+    Example:
+      socialstat indicators list
+    """
+    from socialstat.indicators import load_catalogue
+
+    for ind in load_catalogue().values():
+        click.echo(f"{ind.id:<6} {ind.area:<20} {ind.statistic:<10} {ind.title.sv}")
+
+
+@indicators.command("show")
+@click.argument("indicator_id")
+@reports_errors
+def indicators_show(indicator_id: str) -> None:
+    """Show one indicator's full definition.
+
+    \b
+    Example:
+      socialstat indicators show BU02
+    """
+    from socialstat.errors import ConfigurationError
+    from socialstat.indicators import load_catalogue
+    from socialstat.indicators.docs import describe
+
+    catalogue = load_catalogue()
+    if indicator_id not in catalogue:
+        raise ConfigurationError(f"unknown indicator {indicator_id!r}; see `socialstat indicators list`")
+    click.echo(describe(catalogue[indicator_id]))
+
+
+@indicators.command("docs")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write to this file.")
+def indicators_docs(out: Path | None) -> None:
+    """Render the catalogue as Markdown (the source of docs/indicators.md).
+
+    \b
+    Example:
+      socialstat indicators docs --out docs/indicators.md
+    """
+    from socialstat.indicators.docs import render_catalogue
+
+    text = render_catalogue() + "\n"
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {out}")
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@db_option
+@click.option("--years", default="2015-2024", show_default=True, help="Years, e.g. 2015-2024.")
+@click.option("--structure", default="municipalities", show_default=True, help="Unit structure (docs/indicators.md).")
+@click.option("--indicator", "ids", multiple=True, help="Only these indicators (repeatable); default all.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Results (.parquet or .csv)."
+)
+@reports_errors
+def compute(db: str | None, years: str, structure: str, ids: tuple[str, ...], out: Path) -> None:
+    """Compute the catalogue for every unit of a structure and every year; write the results table.
+
+    \b
+    Example:
+      socialstat compute --structure goteborg-administrations --years 2015-2024 --out results.parquet
+    """
+    from socialstat.indicators import compute as compute_results
+    from socialstat.store import open_store
+    from socialstat.synth import parse_years
+
+    with open_store(db) as store:
+        results = compute_results(store, structure=structure, years=parse_years(years), ids=list(ids) or None)
+    if out.suffix == ".csv":
+        results.to_csv(out, index=False)
+    else:
+        results.to_parquet(out, index=False)
+    click.echo(
+        f"Wrote {len(results):,} cells of {results['indicator'].nunique()} indicators to {out}".replace(",", " ")
+    )
+
+
 @cli.command()
 @click.option(
     "--out",
@@ -205,6 +294,7 @@ def demo(out: Path, seed: int | None) -> None:
     click.echo(f"  canonical data (Parquet): {result.canonical}")
     click.echo(f"  store (DuckDB):           {result.database}")
     click.echo(f"  summary:                  {result.summary_file}")
+    click.echo(f"  indicator results:        {result.results_file}")
     click.echo(f"Generated in {result.synth.seconds:.1f} s.")
 
 

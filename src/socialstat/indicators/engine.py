@@ -1,0 +1,221 @@
+"""Compile catalogue definitions to Ibis expressions and compute results: indicator x unit x year x breakdown.
+
+The counting runs in the store's backend (Ibis, no SQL text); only the aggregated cells come back to Python,
+where the statistics of `socialstat.stats` give values and limits. Every cell of the grid (unit x year x
+breakdown value) is present, with zero where nothing was counted, so a zero can be told from a missing value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from socialstat.errors import ConfigurationError
+from socialstat.indicators.spec import AGE_BANDS, Indicator, Structure, load_catalogue, load_structures
+from socialstat.model import load_model
+from socialstat.stats import proportion, rate
+from socialstat.store.connect import Store
+
+TOTAL = "total"
+RESULT_COLUMNS = [
+    "indicator", "structure", "unit_code", "period", "breakdown", "breakdown_value", "numerator", "denominator",
+    "value", "lower", "upper", "method", "persons", "status",
+]  # fmt: skip
+
+
+def unit_mapping(store: Store, structure: Structure) -> ibis.Table:
+    """Area -> unit of the structure: columns area_code, unit_code, approximate."""
+    areas = store.table("areas")
+    if structure.level in ("district", "administration"):
+        au = store.table("area_units")
+        units = store.table("units").filter(lambda u: u.level == structure.level).select("unit_code").distinct()
+        as_of = ibis.literal(structure.as_of, type="date")
+        valid = au.filter((au.valid_from <= as_of) & (au.valid_to.isnull() | (au.valid_to >= as_of)))
+        return valid.join(units, "unit_code").select("area_code", "unit_code", "approximate")
+    if structure.level == "municipality":
+        return areas.select("area_code", unit_code=areas.municipality_code, approximate=ibis.literal(False))
+    if structure.level == "region":
+        units = store.table("units")
+        members = units.filter(units.parent_code == structure.region).select(member=units.unit_code).distinct()
+        inside = areas.join(members, areas.municipality_code == members.member)
+        return inside.select("area_code", unit_code=ibis.literal(structure.region), approximate=ibis.literal(False))
+    if structure.level == "country":
+        return areas.select("area_code", unit_code=ibis.literal("SE"), approximate=ibis.literal(False))
+    raise ConfigurationError(f"structure {structure.name!r} has unknown level {structure.level!r}")
+
+
+def _age_band(age: ibis.Value, bands: Sequence[tuple[int, int]]) -> ibis.Value:
+    cases = [((age >= lo) & (age <= hi), f"{lo}-{hi}" if hi < 200 else f"{lo}+") for lo, hi in bands]
+    return ibis.cases(*cases, else_=ibis.null("string"))
+
+
+def _band_labels(breakdown: str) -> list[str]:
+    return [f"{lo}-{hi}" if hi < 200 else f"{lo}+" for lo, hi in AGE_BANDS[breakdown]]
+
+
+def _events(store: Store, ind: Indicator, years: Sequence[int]) -> ibis.Table:
+    """The numerator's rows, one per (row, year it counts in), with year, age and sex where needed."""
+    num = ind.numerator
+    rel = store.table(num.table)
+    for f in num.filters:
+        rel = rel.filter(rel[f.column].isin(list(f.values)))
+    year_table = ibis.memtable({"year": list(years)}, schema={"year": "int64"})
+    rel = rel.cross_join(year_table)
+    col = rel[ind.period.column]
+    if ind.period.rule == "event_year":
+        in_year = (col.year() if col.type().is_date() else col) == rel.year
+    else:
+        end = rel[ind.period.end_column]
+        first = ibis.date(rel.year, 1, 1)
+        last = ibis.date(rel.year, 12, 31)
+        in_year = (col <= last) & (end.isnull() | (end >= first))
+    rel = rel.filter(in_year)
+    if "person_key" in rel.columns:
+        persons = store.table("persons").select("person_key", "birth_year", person_sex="sex")
+        rel = rel.left_join(persons, "person_key").mutate(age=lambda t: t.year - t.birth_year)
+        if num.age:
+            rel = rel.filter((rel.age >= num.age[0]) & (rel.age <= num.age[1]))
+    return rel
+
+
+def _count(rel: ibis.Table, ind: Indicator) -> tuple[ibis.Value, ibis.Value]:
+    """The numerator and the number of distinct persons behind it."""
+    key = ind.numerator.count
+    numerator = rel.count() if key == "rows" else rel[key].nunique()
+    person = "person_key" if "person_key" in rel.columns else (key if key != "rows" else None)
+    persons = rel[person].nunique() if person else rel.count()
+    return numerator, persons
+
+
+def _breakdown_value(rel: ibis.Table, breakdown: str) -> ibis.Value:
+    if breakdown == TOTAL:
+        return ibis.literal(TOTAL)
+    if breakdown == "sex":
+        return rel.person_sex if "person_sex" in rel.columns else rel.sex
+    if breakdown in AGE_BANDS:
+        return _age_band(rel.age, AGE_BANDS[breakdown])
+    return rel[breakdown].cast("string")
+
+
+def _numerators(store: Store, ind: Indicator, mapping: ibis.Table, years: Sequence[int]) -> pd.DataFrame:
+    events = _events(store, ind, years).join(mapping, "area_code")
+    frames = []
+    for breakdown in (TOTAL, *ind.breakdowns):
+        rel = events.mutate(breakdown_value=_breakdown_value(events, breakdown))
+        numerator, persons = _count(rel, ind)
+        agg = rel.group_by(["unit_code", "year", "breakdown_value"]).aggregate(numerator=numerator, persons=persons)
+        frames.append(agg.mutate(breakdown=ibis.literal(breakdown)).execute())
+    return pd.concat(frames, ignore_index=True)
+
+
+def _denominators(store: Store, ind: Indicator, mapping: ibis.Table, years: Sequence[int]) -> pd.DataFrame:
+    """Population per unit, year and breakdown value (total, sex, age bands); categories share the total."""
+    assert ind.denominator_age is not None
+    lo, hi = ind.denominator_age
+    pop = store.table("population")
+    pop = pop.filter(pop.year.isin(list(years)) & (pop.age >= lo) & (pop.age <= hi)).join(mapping, "area_code")
+    frames = []
+    for breakdown in (TOTAL, *[b for b in ind.breakdowns if b == "sex" or b in AGE_BANDS]):
+        if breakdown == "sex":
+            value = pop.sex
+        elif breakdown in AGE_BANDS:
+            value = _age_band(pop.age, AGE_BANDS[breakdown])
+        else:
+            value = ibis.literal(TOTAL)
+        agg = pop.mutate(breakdown_value=value).group_by(["unit_code", "year", "breakdown_value"])
+        frames.append(
+            agg.aggregate(denominator=pop.population.sum()).mutate(breakdown=ibis.literal(breakdown)).execute()
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _grid(ind: Indicator, units: list[str], years: Sequence[int]) -> pd.DataFrame:
+    """Every cell that must be reported: units x years x each breakdown's values."""
+    model = load_model()
+    table = model.table(ind.numerator.table)
+    rows = []
+    for breakdown in (TOTAL, *ind.breakdowns):
+        if breakdown == TOTAL:
+            values = [TOTAL]
+        elif breakdown == "sex":
+            values = list(model.codes("sex").values())
+        elif breakdown in AGE_BANDS:
+            values = _band_labels(breakdown)
+        else:
+            values = list(model.codes(table.column(breakdown).codes or "").values())
+            for f in ind.numerator.filters:  # a breakdown of a filtered column shows only what was kept
+                if f.column == breakdown:
+                    values = [v for v in values if v in set(map(str, f.values))]
+        rows += [(u, y, breakdown, v) for u in units for y in years for v in values]
+    return pd.DataFrame(rows, columns=["unit_code", "year", "breakdown", "breakdown_value"])
+
+
+def compute_indicator(store: Store, indicator: Indicator | str, structure: str, years: Sequence[int]) -> pd.DataFrame:
+    """Results of one indicator for every unit of `structure` and every year in `years`."""
+    ind = load_catalogue()[indicator] if isinstance(indicator, str) else indicator
+    structures = load_structures()
+    if structure not in structures:
+        raise ConfigurationError(f"unknown structure {structure!r}; known: {sorted(structures)}")
+    mapping = unit_mapping(store, structures[structure])
+    flags = mapping.group_by("unit_code").aggregate(approximate=mapping.approximate.any()).execute()
+    cells = _grid(ind, sorted(flags["unit_code"]), years)
+    counted = _numerators(store, ind, mapping, years)
+    cells = cells.merge(counted, on=["unit_code", "year", "breakdown", "breakdown_value"], how="left")
+    cells[["numerator", "persons"]] = cells[["numerator", "persons"]].fillna(0).astype("int64")
+    if ind.denominator_age is not None:
+        den = _denominators(store, ind, mapping, years)
+        cells = cells.merge(den, on=["unit_code", "year", "breakdown", "breakdown_value"], how="left")
+        totals = den.loc[den["breakdown"] == TOTAL, ["unit_code", "year", "denominator"]]
+        cells = cells.merge(totals.rename(columns={"denominator": "_total"}), on=["unit_code", "year"], how="left")
+        cells["denominator"] = cells["denominator"].astype(float).fillna(cells.pop("_total").astype(float))
+    else:
+        cells["denominator"] = np.nan
+    _apply_statistic(cells, ind)
+    data_years = _years_with_data(store, ind, years)
+    approx = dict(zip(flags["unit_code"], flags["approximate"], strict=True))
+    cells["status"] = np.where(
+        ~cells["year"].isin(data_years), "incomplete", np.where(cells["unit_code"].map(approx), "approximate", "ok")
+    )
+    cells["indicator"] = ind.id
+    cells["structure"] = structure
+    cells = cells.rename(columns={"year": "period"})
+    return (
+        cells[RESULT_COLUMNS]
+        .sort_values(["unit_code", "period", "breakdown", "breakdown_value"])
+        .reset_index(drop=True)
+    )
+
+
+def _apply_statistic(cells: pd.DataFrame, ind: Indicator) -> None:
+    if ind.statistic == "count":
+        cells["value"] = cells["numerator"].astype(float)
+        cells["lower"] = np.nan
+        cells["upper"] = np.nan
+        cells["method"] = "count"
+        return
+    den = cells["denominator"].astype(float).where(cells["denominator"] > 0)
+    function = proportion if ind.statistic == "proportion" else rate
+    est = function(cells["numerator"].astype(float), den, multiplier=ind.multiplier)
+    cells["value"], cells["lower"], cells["upper"] = est.value, est.lower, est.upper
+    cells["method"] = est.method
+
+
+def _years_with_data(store: Store, ind: Indicator, years: Sequence[int]) -> list[int]:
+    rel = store.table(ind.numerator.table)
+    col = rel[ind.period.column]
+    year = col.year() if col.type().is_date() else col
+    present = rel.select(year=year).distinct().execute()["year"]
+    return [y for y in years if y in set(present.astype(int))]
+
+
+def compute(store: Store, *, structure: str, years: Sequence[int], ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Results of the catalogue (or of `ids`) for every unit of `structure` and every year."""
+    catalogue = load_catalogue()
+    unknown = [i for i in ids or [] if i not in catalogue]
+    if unknown:
+        raise ConfigurationError(f"unknown indicators {unknown}")
+    frames = [compute_indicator(store, catalogue[i], structure, years) for i in (ids or list(catalogue))]
+    return pd.concat(frames, ignore_index=True)

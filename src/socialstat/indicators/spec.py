@@ -1,0 +1,216 @@
+"""The indicator catalogue as data: one YAML file per indicator, loaded and checked into frozen dataclasses.
+
+Fields follow DESIGN.md §3. An indicator counts distinct persons (or rows) of one canonical table in a period,
+optionally over a population denominator, and may be broken down by sex, age band or one of the table's coded
+columns. Harder definitions (cohorts, point-in-time counts, durations) will name a measure from a library of
+tested building blocks; this module rejects anything it cannot compile, so no indicator is silently wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from socialstat.errors import SpecificationError
+from socialstat.model import load_model
+
+STATISTICS = ("count", "proportion", "rate")
+POLARITIES = ("higher_is_better", "higher_is_worse", "none")
+PERIOD_RULES = ("event_year", "active_in_year")
+AGE_BANDS: dict[str, tuple[tuple[int, int], ...]] = {
+    "age_children": ((0, 12), (13, 17), (18, 20)),
+    "age_adults": ((18, 24), (25, 64), (65, 200)),
+}
+_REQUIRED = ("id", "area", "title", "definition", "unit_of_measure", "statistic", "numerator", "period", "polarity")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A Swedish and an English text."""
+
+    sv: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        """The text in `lang` ('sv' or 'en')."""
+        return self.sv if lang == "sv" else self.en
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Keep rows whose `column` is one of `values`."""
+
+    column: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Numerator:
+    """What is counted: distinct persons (or rows) of `table`, filtered, optionally within an age range."""
+
+    table: str
+    count: str  # a personal key column (distinct) or "rows"
+    filters: tuple[Filter, ...] = ()
+    age: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Period:
+    """Which rows fall in a year: `event_year` (the column's year) or `active_in_year` (start..end overlaps)."""
+
+    rule: str
+    column: str
+    end_column: str | None = None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator of the catalogue."""
+
+    id: str
+    area: str
+    title: Text
+    definition: Text
+    unit_of_measure: Text
+    statistic: str
+    numerator: Numerator
+    period: Period
+    polarity: str
+    multiplier: float = 1.0
+    denominator_age: tuple[int, int] | None = None  # population aged within this range (None: no denominator)
+    breakdowns: tuple[str, ...] = ()
+    disclosure: str = "persons"
+    source: Text = field(default_factory=lambda: Text("", ""))
+    legal: str = ""
+
+
+def _text(raw: Any, where: str) -> Text:
+    if not isinstance(raw, dict) or not raw.get("sv") or not raw.get("en"):
+        raise SpecificationError(f"{where}: needs both 'sv' and 'en'")
+    if set(raw) != {"sv", "en"}:  # e.g. an unquoted "per 1,000" split by YAML's flow syntax
+        raise SpecificationError(f"{where}: has keys other than 'sv' and 'en' {sorted(set(raw) - {'sv', 'en'})}")
+    return Text(str(raw["sv"]).strip(), str(raw["en"]).strip())
+
+
+def _age(raw: Any, where: str) -> tuple[int, int] | None:
+    if raw is None:
+        return None
+    if not (isinstance(raw, list) and len(raw) == 2 and all(isinstance(a, int) for a in raw) and raw[0] <= raw[1]):
+        raise SpecificationError(f"{where}: age must be [from, to] in whole years")
+    return (raw[0], raw[1])
+
+
+def parse_indicator(raw: dict[str, Any], source: str) -> Indicator:
+    """Check one indicator definition against the model and return it; errors name the file and the field."""
+    missing = [k for k in _REQUIRED if k not in raw]
+    if missing:
+        raise SpecificationError(f"{source}: missing fields {missing}")
+    unknown = set(raw) - {*_REQUIRED, "multiplier", "denominator", "breakdowns", "disclosure", "source", "legal"}
+    if unknown:
+        raise SpecificationError(f"{source}: unknown fields {sorted(unknown)}")
+    model = load_model()
+    where = f"{source} ({raw['id']})"
+    if raw["area"] not in model.codes("service_area").values():
+        raise SpecificationError(f"{where}: area {raw['area']!r} is not a service area")
+    if raw["statistic"] not in STATISTICS:
+        raise SpecificationError(f"{where}: statistic must be one of {STATISTICS}")
+    if raw["polarity"] not in POLARITIES:
+        raise SpecificationError(f"{where}: polarity must be one of {POLARITIES}")
+    num = raw["numerator"]
+    table = model.table(num["table"])
+    if table.kind != "microdata":
+        raise SpecificationError(f"{where}: numerator table {table.name!r} is not microdata")
+    count = num.get("count", "rows")
+    if count != "rows" and count not in table.personal_columns:
+        raise SpecificationError(f"{where}: count must be 'rows' or a personal key of {table.name}")
+    filters = []
+    for f in num.get("filters", []):
+        column = table.column(f["column"])
+        values = tuple(f["in"])
+        if column.codes:
+            unknown = set(map(str, values)) - set(model.codes(column.codes).values())
+            if unknown:
+                raise SpecificationError(f"{where}: filter on {column.name} has unknown codes {sorted(unknown)}")
+        filters.append(Filter(column.name, values))
+    age = _age(num.get("age"), where)
+    period = raw["period"]
+    if period.get("rule") not in PERIOD_RULES:
+        raise SpecificationError(f"{where}: period rule must be one of {PERIOD_RULES}")
+    for key in ("column", "end_column"):
+        if period.get(key) and period[key] not in table.column_names:
+            raise SpecificationError(f"{where}: period {key} {period[key]!r} is not a column of {table.name}")
+    if period["rule"] == "active_in_year" and not period.get("end_column"):
+        raise SpecificationError(f"{where}: active_in_year needs an end_column")
+    denominator = raw.get("denominator")
+    denominator_age = _age(denominator.get("population"), where) if denominator else None
+    if raw["statistic"] in ("proportion", "rate") and denominator_age is None:
+        raise SpecificationError(f"{where}: a {raw['statistic']} needs a population denominator")
+    breakdowns = tuple(raw.get("breakdowns", []))
+    for b in breakdowns:
+        if b in ("sex", *AGE_BANDS):
+            continue
+        if b not in table.column_names or not table.column(b).codes:
+            raise SpecificationError(f"{where}: breakdown {b!r} is neither sex, an age band nor a coded column")
+    needs_person = age is not None or any(b in ("sex", *AGE_BANDS) for b in breakdowns)
+    if needs_person and "person_key" not in table.column_names:
+        raise SpecificationError(f"{where}: age and sex need a person_key in {table.name}")
+    return Indicator(
+        id=str(raw["id"]),
+        area=raw["area"],
+        title=_text(raw["title"], f"{where} title"),
+        definition=_text(raw["definition"], f"{where} definition"),
+        unit_of_measure=_text(raw["unit_of_measure"], f"{where} unit_of_measure"),
+        statistic=raw["statistic"],
+        numerator=Numerator(table.name, count, tuple(filters), age),
+        period=Period(period["rule"], period["column"], period.get("end_column")),
+        polarity=raw["polarity"],
+        multiplier=float(raw.get("multiplier", 1)),
+        denominator_age=denominator_age,
+        breakdowns=breakdowns,
+        disclosure=str(raw.get("disclosure", "persons")),
+        source=_text(raw["source"], f"{where} source") if "source" in raw else Text("", ""),
+        legal=str(raw.get("legal", "")),
+    )
+
+
+@cache
+def load_catalogue() -> dict[str, Indicator]:
+    """Every indicator of the shipped catalogue (indicators/catalogue/*.yaml), by id."""
+    folder = resources.files("socialstat.indicators").joinpath("catalogue")
+    out: dict[str, Indicator] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        raw = yaml.safe_load(entry.read_text(encoding="utf-8"))
+        indicator = parse_indicator(raw, f"catalogue/{entry.name}")
+        if entry.name != f"{indicator.id}.yaml":
+            raise SpecificationError(f"catalogue/{entry.name}: file name must be {indicator.id}.yaml")
+        out[indicator.id] = indicator
+    return out
+
+
+@dataclass(frozen=True)
+class Structure:
+    """A unit structure results are computed for (indicators/structures.yaml)."""
+
+    name: str
+    description: str
+    level: str
+    as_of: dt.date | None = None
+    region: str | None = None
+
+
+@cache
+def load_structures() -> dict[str, Structure]:
+    """The unit structures, by name."""
+    text = resources.files("socialstat.indicators").joinpath("structures.yaml").read_text(encoding="utf-8")
+    raw = yaml.safe_load(text)
+    return {
+        name: Structure(name, str(body["description"]), str(body["level"]), body.get("as_of"), body.get("region"))
+        for name, body in raw.items()
+    }

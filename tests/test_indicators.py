@@ -1,0 +1,306 @@
+"""The indicator engine on a small hand-made data set, with every expected numerator and denominator written out.
+
+Göteborg's real unit structure with a hand-made population of two areas: Hjällbo (Angered district 2011–2020,
+Nordost administration 2021–) and Linnéstaden (Majorna-Linné, Centrum). Edge cases: events on 31 December and
+1 January, a young person turning 18, a child moving between districts, a placement spanning years, an
+intervention still open, and a rate with few events (exact Poisson limits).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from socialstat.errors import ConfigurationError, SpecificationError
+from socialstat.indicators import compute, compute_indicator, load_catalogue, parse_indicator
+from socialstat.indicators.docs import render_catalogue
+from socialstat.reference import build_units
+from socialstat.stats import proportion, rate
+from socialstat.store import Store, init_store, load_canonical
+from socialstat.synth.writer import CanonicalWriter
+
+ROOT = Path(__file__).resolve().parents[1]
+HJALLBO, LINNE = "1480-ANG-01", "1480-ML-01"
+D = dt.date
+K = {name: f"{i:064x}" for i, name in enumerate(["anna", "bo", "cilla", "dan", "eva", "hh1", "hh2"], start=1)}
+
+
+def _population() -> pd.DataFrame:
+    rows = []
+    for year in (2020, 2021):
+        for area, per_age in ((HJALLBO, 10), (LINNE, 5)):
+            for sex in ("F", "M"):
+                rows += [
+                    {"area_code": area, "year": year, "sex": sex, "age": a, "population": per_age} for a in range(101)
+                ]
+    frame = pd.DataFrame(rows)
+    frame["source"] = "synthetic"
+    return frame
+
+
+def _referral(rid: str, person: str, area: str, received: dt.date, kind: str = "report") -> dict[str, object]:
+    return {
+        "referral_id": rid,
+        "person_key": K[person],
+        "municipality_code": "1480",
+        "area_code": area,
+        "received_date": received,
+        "kind": kind,
+        "reporter": "school",
+        "decision": "no_investigation",
+        "decision_date": received,
+    }
+
+
+def _intervention(
+    iid: str, person: str, area: str, start: dt.date, end: dt.date | None, category: str, **kw: object
+) -> dict[str, object]:
+    return {
+        "intervention_id": iid,
+        "person_key": K[person],
+        "investigation_id": None,
+        "municipality_code": "1480",
+        "area_code": area,
+        "start_date": start,
+        "end_date": end,
+        "category": category,
+        "legal_basis": kw.get("legal_basis", "sol"),
+        "service_area": kw.get("service_area", "children_youth"),
+        "reason_violence": kw.get("reason_violence", False),
+    }
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    out = tmp_path_factory.mktemp("hand") / "canonical"
+    persons = pd.DataFrame(
+        [
+            {"person_key": K["anna"], "birth_year": 2010, "sex": "F", "identity_kind": "personnummer"},
+            {"person_key": K["bo"], "birth_year": 2003, "sex": "M", "identity_kind": "personnummer"},  # 18 in 2021
+            {"person_key": K["cilla"], "birth_year": 2015, "sex": "F", "identity_kind": "samordningsnummer"},
+            {"person_key": K["dan"], "birth_year": 1980, "sex": "M", "identity_kind": "personnummer"},
+            {"person_key": K["eva"], "birth_year": 1999, "sex": "F", "identity_kind": "personnummer"},  # 21 in 2020
+        ]
+    )
+    referrals = pd.DataFrame(
+        [
+            _referral("r1", "anna", HJALLBO, D(2020, 12, 31)),  # last day of 2020
+            _referral("r2", "anna", LINNE, D(2021, 1, 1), "application"),  # first day of 2021, and she has moved
+            _referral("r3", "anna", LINNE, D(2021, 6, 1)),
+            _referral("r4", "bo", HJALLBO, D(2020, 3, 1)),  # 17 in 2020
+            _referral("r5", "bo", HJALLBO, D(2021, 3, 1), "other_information"),  # 18 in 2021
+            _referral("r6", "cilla", LINNE, D(2021, 9, 1)),
+            _referral("r7", "eva", LINNE, D(2020, 5, 5)),  # 21: outside 0–20
+        ]
+    )
+    interventions = pd.DataFrame(
+        [
+            _intervention("i1", "anna", HJALLBO, D(2020, 11, 1), D(2021, 2, 28), "foster_care"),  # spans the years
+            _intervention("i2", "cilla", LINNE, D(2021, 5, 1), None, "residential_care_hvb", legal_basis="lvu"),
+            _intervention(
+                "i3",
+                "cilla",
+                LINNE,
+                D(2021, 1, 1),
+                D(2021, 3, 1),
+                "violence_support",
+                service_area="domestic_violence",
+                reason_violence=True,
+            ),
+            _intervention(
+                "i4",
+                "dan",
+                HJALLBO,
+                D(2019, 6, 1),
+                D(2020, 1, 1),
+                "lvm_care",
+                legal_basis="lvm",
+                service_area="substance_abuse",
+            ),
+        ]
+    )
+    with CanonicalWriter(out) as writer:
+        for name, frame in build_units(["1480"]).items():
+            writer.write(name, frame)
+        writer.write("population", _population())
+        writer.write("persons", persons)
+        writer.write("referrals", referrals)
+        writer.write("interventions", interventions)
+        writer.write("assistance_payments", pd.DataFrame(
+            [{"household_key": K[h], "municipality_code": "1480", "area_code": a, "month": m, "amount_sek": 5000.0,
+              "household_type": t, "obstacle": "unemployed", "adults": 1, "children": 0}
+             for h, a, m, t in [("hh1", HJALLBO, D(2020, 12, 1), "single_man_no_children"),
+                                ("hh1", HJALLBO, D(2021, 1, 1), "single_man_no_children"),
+                                ("hh2", LINNE, D(2021, 1, 1), "single_woman_no_children"),
+                                ("hh2", LINNE, D(2021, 2, 1), "single_woman_no_children")]]
+        ))  # fmt: skip
+    s = init_store(f"duckdb:///{out.parent / 'hand.duckdb'}")
+    load_canonical(s, out)
+    return s
+
+
+def cell(results: pd.DataFrame, unit: str, year: int, breakdown: str = "total", value: str = "total") -> pd.Series:
+    row = results[
+        (results["unit_code"] == unit)
+        & (results["period"] == year)
+        & (results["breakdown"] == breakdown)
+        & (results["breakdown_value"] == value)
+    ]
+    assert len(row) == 1, (unit, year, breakdown, value)
+    return row.iloc[0]
+
+
+def test_bu01_counts_referrals_in_their_own_year_and_unit(store: Store) -> None:
+    admin = compute_indicator(store, "BU01", "goteborg-administrations", [2020, 2021])
+    # 2020: r1 (31 Dec), r4 in Hjällbo -> Nordost; r7 in Linnéstaden -> Centrum.
+    assert cell(admin, "1480-A-NO", 2020)["numerator"] == 2
+    assert cell(admin, "1480-A-CE", 2020)["numerator"] == 1
+    # 2021: r2 (1 Jan), r3, r6 in Linnéstaden -> Centrum; r5 in Hjällbo -> Nordost.
+    assert cell(admin, "1480-A-CE", 2021)["numerator"] == 3
+    assert cell(admin, "1480-A-NO", 2021)["numerator"] == 1
+    assert cell(admin, "1480-A-CE", 2021, "kind", "application")["numerator"] == 1
+    assert cell(admin, "1480-A-NO", 2021, "kind", "other_information")["numerator"] == 1
+    assert cell(admin, "1480-A-SV", 2021)["numerator"] == 0  # a unit with nothing is a zero, not missing
+    assert cell(admin, "1480-A-CE", 2021)["persons"] == 2  # anna twice, cilla once
+    assert set(admin["status"]) == {"ok"}
+
+
+def test_bu01_for_old_districts_and_the_municipality(store: Store) -> None:
+    districts = compute_indicator(store, "BU01", "goteborg-districts", [2021])
+    # 2021 shown in the 2011–2020 districts, through the areas.
+    assert cell(districts, "1480-D-ML", 2021)["numerator"] == 3
+    assert cell(districts, "1480-D-ANG", 2021)["numerator"] == 1
+    municipality = compute_indicator(store, "BU01", "municipalities", [2020, 2021])
+    assert cell(municipality, "1480", 2020)["numerator"] == 3
+    assert cell(municipality, "1480", 2021)["numerator"] == 4
+
+
+def test_bu02_share_of_0_20_with_a_moving_child_and_an_18_year_old(store: Store) -> None:
+    res = compute_indicator(store, "BU02", "municipalities", [2020, 2021])
+    # 2020: anna (10) and bo (17); eva (21) is outside 0–20. 2021: anna, bo (18), cilla (6).
+    pop_0_20 = (10 + 5) * 2 * 21  # both areas, both sexes, ages 0–20
+    c2020, c2021 = cell(res, "1480", 2020), cell(res, "1480", 2021)
+    assert (c2020["numerator"], c2020["denominator"]) == (2, pop_0_20)
+    assert (c2021["numerator"], c2021["denominator"]) == (3, pop_0_20)
+    expected = proportion(3, pop_0_20, multiplier=100)
+    assert (c2021["value"], c2021["lower"], c2021["upper"]) == pytest.approx(
+        (expected.value, expected.lower, expected.upper)
+    )
+    assert c2021["method"] == "wilson"
+    assert cell(res, "1480", 2021, "sex", "F")["numerator"] == 2
+    assert cell(res, "1480", 2021, "sex", "F")["denominator"] == pop_0_20 / 2
+    assert cell(res, "1480", 2021, "age_children", "18-20")["numerator"] == 1  # bo turned 18
+    assert cell(res, "1480", 2020, "age_children", "13-17")["numerator"] == 1  # bo at 17
+    assert cell(res, "1480", 2021, "age_children", "18-20")["denominator"] == (10 + 5) * 2 * 3
+    # The child who moved counts once in the municipality but in each administration she lived in that year.
+    admin = compute_indicator(store, "BU02", "goteborg-administrations", [2021])
+    assert cell(admin, "1480-A-CE", 2021)["numerator"] == 2  # anna and cilla in Linnéstaden
+    assert cell(admin, "1480-A-NO", 2021)["numerator"] == 1  # bo in Hjällbo
+    assert cell(admin, "1480-A-NO", 2021)["denominator"] == 10 * 2 * 21
+
+
+def test_bu10_placement_spanning_years_and_still_open(store: Store) -> None:
+    res = compute_indicator(store, "BU10", "municipalities", [2020, 2021])
+    assert cell(res, "1480", 2020)["numerator"] == 1  # anna's foster care from November 2020 ...
+    assert cell(res, "1480", 2021)["numerator"] == 2  # ... into 2021, and cilla's open HVB placement
+    assert cell(res, "1480", 2021, "category", "foster_care")["numerator"] == 1
+    assert cell(res, "1480", 2021, "legal_basis", "lvu")["numerator"] == 1
+    assert set(res.loc[res["breakdown"] == "category", "breakdown_value"]) == {
+        "foster_care", "residential_care_hvb", "supported_housing", "secure_unit_sis"
+    }  # fmt: skip
+    pop = (10 + 5) * 2 * 21
+    assert cell(res, "1480", 2021, "category", "foster_care")["denominator"] == pop
+    expected = rate(2, pop, multiplier=1000)
+    got = cell(res, "1480", 2021)
+    assert (got["value"], got["lower"], got["upper"]) == pytest.approx((expected.value, expected.lower, expected.upper))
+    assert got["method"] == "exact"  # fewer than 10 events
+
+
+def test_vi01_mb03_and_eb01(store: Store) -> None:
+    vi = compute_indicator(store, "VI01", "municipalities", [2020, 2021])
+    assert cell(vi, "1480", 2021)["numerator"] == 1
+    assert cell(vi, "1480", 2020)["numerator"] == 0
+    assert cell(vi, "1480", 2021)["denominator"] == (10 + 5) * 2 * 18
+    mb = compute_indicator(store, "MB03", "municipalities", [2020, 2021])
+    assert cell(mb, "1480", 2020)["numerator"] == 1  # LVM ending on 1 January 2020 still counts in 2020
+    assert cell(mb, "1480", 2021)["numerator"] == 0
+    eb = compute_indicator(store, "EB01", "goteborg-administrations", [2020, 2021])
+    assert cell(eb, "1480-A-NO", 2020)["numerator"] == 1
+    assert cell(eb, "1480-A-NO", 2021)["numerator"] == 1
+    assert cell(eb, "1480-A-CE", 2021, "household_type", "single_woman_no_children")["numerator"] == 1
+
+
+def test_years_without_data_are_marked_incomplete(store: Store) -> None:
+    res = compute_indicator(store, "HL02", "municipalities", [2021])
+    assert cell(res, "1480", 2021)["numerator"] == 0
+    assert cell(res, "1480", 2021)["status"] == "incomplete"
+
+
+def test_compute_the_whole_catalogue(store: Store) -> None:
+    results = compute(store, structure="gr", years=[2021])
+    assert set(results["indicator"]) == set(load_catalogue())
+    assert set(results["unit_code"]) == {"GR"}
+    with pytest.raises(ConfigurationError, match="unknown structure"):
+        compute(store, structure="nowhere", years=[2021])
+    with pytest.raises(ConfigurationError, match="unknown indicators"):
+        compute(store, structure="gr", years=[2021], ids=["XX99"])
+
+
+def test_indicators_doc_is_generated_from_the_catalogue() -> None:
+    on_disk = (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
+    assert on_disk == render_catalogue() + "\n", "docs/indicators.md is stale: run `make docs`"
+
+
+def _raw(**changes: object) -> dict[str, object]:
+    raw: dict[str, object] = {
+        "id": "XX01",
+        "area": "children_youth",
+        "title": {"sv": "T", "en": "T"},
+        "definition": {"sv": "D", "en": "D"},
+        "unit_of_measure": {"sv": "antal", "en": "number"},
+        "statistic": "count",
+        "numerator": {"table": "referrals", "count": "rows"},
+        "period": {"rule": "event_year", "column": "received_date"},
+        "polarity": "none",
+    }
+    raw.update(changes)
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"area": "sports"}, "not a service area"),
+        ({"statistic": "median"}, "statistic must be one of"),
+        ({"statistic": "rate"}, "needs a population denominator"),
+        ({"numerator": {"table": "units", "count": "rows"}}, "is not microdata"),
+        ({"numerator": {"table": "referrals", "count": "referral_id"}}, "count must be 'rows' or a personal key"),
+        ({"numerator": {"table": "referrals", "filters": [{"column": "kind", "in": ["phone"]}]}}, "unknown codes"),
+        ({"period": {"rule": "someday", "column": "received_date"}}, "period rule must be one of"),
+        ({"period": {"rule": "active_in_year", "column": "received_date"}}, "needs an end_column"),
+        ({"breakdowns": ["referral_id"]}, "neither sex, an age band nor a coded column"),
+        ({"unit_of_measure": {"sv": "per 1 000", "en": "per 1", "000 inhabitants": None}}, "other than 'sv' and 'en'"),
+        ({"colour": "blue"}, "unknown fields"),
+    ],
+)
+def test_malformed_definitions_are_rejected(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(SpecificationError, match=message):
+        parse_indicator(_raw(**changes), "catalogue/XX01.yaml")
+
+
+def test_on_the_synthetic_data_the_results_agree_with_the_calibration(loaded_store: Store) -> None:
+    res = compute(
+        loaded_store, structure="municipalities", years=[2018, 2019, 2022], ids=["BU02", "EB01", "HL02", "VI01"]
+    )
+
+    def total(indicator: str, year: int) -> pd.Series:
+        return cell(res[res["indicator"] == indicator], "1480", year)
+
+    assert total("BU02", 2018)["value"] == pytest.approx(8.9, abs=0.3)  # per cent of 0–20, published 8.9 %
+    assert total("BU02", 2019)["value"] == pytest.approx(8.4, abs=0.3)  # published 8.4 %
+    assert total("EB01", 2019)["numerator"] == pytest.approx(15_000, rel=0.01)  # households, published
+    assert total("HL02", 2022)["numerator"] == 3_221  # homelessness survey, published
+    assert total("VI01", 2022)["numerator"] == pytest.approx(1_000, rel=0.05)  # children, published about 1 000
