@@ -41,7 +41,9 @@ def _population() -> pd.DataFrame:
     return frame
 
 
-def _referral(rid: str, person: str, area: str, received: dt.date, kind: str = "report") -> dict[str, object]:
+def _referral(
+    rid: str, person: str, area: str, received: dt.date, kind: str = "report", decided: dt.date | None = None
+) -> dict[str, object]:
     return {
         "referral_id": rid,
         "person_key": K[person],
@@ -50,8 +52,8 @@ def _referral(rid: str, person: str, area: str, received: dt.date, kind: str = "
         "received_date": received,
         "kind": kind,
         "reporter": "school",
-        "decision": "no_investigation",
-        "decision_date": received,
+        "decision": "no_investigation" if decided else None,
+        "decision_date": decided,
     }
 
 
@@ -87,13 +89,13 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     )
     referrals = pd.DataFrame(
         [
-            _referral("r1", "anna", HJALLBO, D(2020, 12, 31)),  # last day of 2020
-            _referral("r2", "anna", LINNE, D(2021, 1, 1), "application"),  # first day of 2021, and she has moved
-            _referral("r3", "anna", LINNE, D(2021, 6, 1)),
-            _referral("r4", "bo", HJALLBO, D(2020, 3, 1)),  # 17 in 2020
-            _referral("r5", "bo", HJALLBO, D(2021, 3, 1), "other_information"),  # 18 in 2021
-            _referral("r6", "cilla", LINNE, D(2021, 9, 1)),
-            _referral("r7", "eva", LINNE, D(2020, 5, 5)),  # 21: outside 0–20
+            _referral("r1", "anna", HJALLBO, D(2020, 12, 31), decided=D(2020, 12, 31)),  # last day of 2020
+            _referral("r2", "anna", LINNE, D(2021, 1, 1), "application", D(2021, 1, 15)),  # moved; 14 days
+            _referral("r3", "anna", LINNE, D(2021, 6, 1), decided=D(2021, 6, 16)),  # 15 days: late
+            _referral("r4", "bo", HJALLBO, D(2020, 3, 1)),  # 17 in 2020; no decision yet
+            _referral("r5", "bo", HJALLBO, D(2021, 3, 1), "other_information", D(2021, 3, 2)),  # 18 in 2021
+            _referral("r6", "cilla", LINNE, D(2021, 9, 1), decided=D(2021, 9, 1)),
+            _referral("r7", "eva", LINNE, D(2020, 5, 5), decided=D(2020, 5, 6)),  # 21: outside 0–20
         ]
     )
     interventions = pd.DataFrame(
@@ -122,12 +124,54 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
             ),
         ]
     )
+    reasons = pd.DataFrame(
+        [("r1", "domestic_violence_abuse"), ("r1", "neglect"), ("r2", "child_criminality"),
+         ("r3", "domestic_violence_abuse"), ("r6", "honour_violence")],
+        columns=["referral_id", "reason"],
+    )  # fmt: skip
+    investigations = pd.DataFrame(
+        [
+            # Four calendar months from 31 October 2020 end on 28 February 2021: in time.
+            {
+                "investigation_id": "u1",
+                "start_date": D(2020, 10, 31),
+                "end_date": D(2021, 2, 28),
+                "person_key": K["anna"],
+            },
+            # Four months from 15 January end on 15 May: 16 May is late.
+            {
+                "investigation_id": "u2",
+                "start_date": D(2021, 1, 15),
+                "end_date": D(2021, 5, 16),
+                "person_key": K["cilla"],
+            },
+            {"investigation_id": "u3", "start_date": D(2021, 6, 1), "end_date": None, "person_key": K["bo"]},  # open
+        ]
+    )
+    investigations = investigations.assign(
+        referral_id=None, municipality_code="1480", area_code=LINNE, extended=False, outcome="no_intervention",
+        target_group="children_youth", legal_basis="sol",
+    )  # fmt: skip
+    investigations.loc[2, "outcome"] = None
+    survey = pd.DataFrame(
+        [
+            # 2020: a family in acute homelessness (eva and her child cilla), dan alone, long-term.
+            (K["eva"], K["hh1"], "1", True, False, "F", "21-24", "under_1y"),
+            (K["cilla"], K["hh1"], "1", True, True, "F", "0-17", "under_1y"),
+            (K["dan"], K["hh2"], "1", False, False, "M", "35-44", "over_10y"),
+        ],
+        columns=["person_key", "household_key", "situation", "household_with_children", "is_child", "sex",
+                 "age_band", "duration"],
+    ).assign(survey_year=2020, municipality_code="1480", area_code=HJALLBO)  # fmt: skip
     with CanonicalWriter(out) as writer:
         for name, frame in build_units(["1480"]).items():
             writer.write(name, frame)
         writer.write("population", _population())
         writer.write("persons", persons)
         writer.write("referrals", referrals)
+        writer.write("referral_reasons", reasons)
+        writer.write("investigations", investigations)
+        writer.write("homelessness_survey", survey)
         writer.write("interventions", interventions)
         writer.write("assistance_payments", pd.DataFrame(
             [{"household_key": K[h], "municipality_code": "1480", "area_code": a, "month": m, "amount_sek": 5000.0,
@@ -233,6 +277,52 @@ def test_vi01_mb03_and_eb01(store: Store) -> None:
     assert cell(eb, "1480-A-CE", 2021, "household_type", "single_woman_no_children")["numerator"] == 1
 
 
+def test_reasons_are_counted_through_their_referral(store: Store) -> None:
+    res = compute_indicator(store, "BU05", "goteborg-administrations", [2020, 2021])
+    assert cell(res, "1480-A-NO", 2020, "reason", "domestic_violence_abuse")["numerator"] == 1
+    assert cell(res, "1480-A-NO", 2020)["numerator"] == 1  # r1 has two reasons but is one referral
+    assert cell(res, "1480-A-CE", 2021, "reason", "child_criminality")["numerator"] == 1
+    vi04 = compute_indicator(store, "VI04", "municipalities", [2020, 2021])
+    assert cell(vi04, "1480", 2020)["numerator"] == 1
+    assert cell(vi04, "1480", 2021)["numerator"] == 2  # r3 (violence at home) and r6 (honour)
+    assert cell(vi04, "1480", 2021, "reason", "honour_violence")["numerator"] == 1
+    kr03 = compute_indicator(store, "KR03", "municipalities", [2021])
+    assert cell(kr03, "1480", 2021, "age_children", "0-12")["numerator"] == 1  # anna, 11
+
+
+def test_statutory_time_limits(store: Store) -> None:
+    bu07 = compute_indicator(store, "BU07", "municipalities", [2020, 2021])
+    # 2021: r2 in 14 days (in time), r3 in 15 (late), r5 and r6 in time; 2020: r1 and r7 decided, r4 pending.
+    c2021 = cell(bu07, "1480", 2021)
+    assert (c2021["numerator"], c2021["denominator"]) == (3, 4)
+    assert c2021["value"] == pytest.approx(75.0)
+    assert (cell(bu07, "1480", 2020)["numerator"], cell(bu07, "1480", 2020)["denominator"]) == (2, 2)
+    assert cell(bu07, "1480", 2021, "kind", "report")["denominator"] == 2  # r3, r6
+    bu08 = compute_indicator(store, "BU08", "municipalities", [2021])
+    c = cell(bu08, "1480", 2021)
+    assert (c["numerator"], c["denominator"]) == (1, 2)  # u1 in time to the day, u2 a day late; u3 still open
+
+
+def test_point_in_time_on_1_november(store: Store) -> None:
+    bu11 = compute_indicator(store, "BU11", "municipalities", [2020, 2021])
+    assert cell(bu11, "1480", 2020)["numerator"] == 1  # anna's foster care began on 1 November 2020
+    assert cell(bu11, "1480", 2021)["numerator"] == 1  # cilla's open HVB placement
+    assert cell(bu11, "1480", 2021, "category", "foster_care")["numerator"] == 0  # anna's ended in February
+    mb02 = compute_indicator(store, "MB02", "municipalities", [2019, 2020])
+    assert cell(mb02, "1480", 2019)["numerator"] == 1  # dan's LVM care ran through 1 November 2019
+    assert cell(mb02, "1480", 2020)["numerator"] == 0  # it ended on 1 January 2020
+
+
+def test_homelessness_households_and_shares(store: Store) -> None:
+    hl04 = compute_indicator(store, "HL04", "municipalities", [2020])
+    assert cell(hl04, "1480", 2020)["numerator"] == 2
+    assert cell(hl04, "1480", 2020, "household_with_children", "true")["numerator"] == 1
+    hl05 = compute_indicator(store, "HL05", "municipalities", [2020])
+    c = cell(hl05, "1480", 2020)
+    assert (c["numerator"], c["denominator"]) == (1, 2)  # eva under a year, dan over ten; cilla is a child
+    assert compute_indicator(store, "HL03", "municipalities", [2020])["numerator"].max() == 1
+
+
 def test_years_without_data_are_marked_incomplete(store: Store) -> None:
     res = compute_indicator(store, "HL02", "municipalities", [2021])
     assert cell(res, "1480", 2021)["numerator"] == 0
@@ -275,9 +365,9 @@ def _raw(**changes: object) -> dict[str, object]:
     [
         ({"area": "sports"}, "not a service area"),
         ({"statistic": "median"}, "statistic must be one of"),
-        ({"statistic": "rate"}, "needs a population denominator"),
+        ({"statistic": "rate"}, "needs a denominator"),
         ({"numerator": {"table": "units", "count": "rows"}}, "is not microdata"),
-        ({"numerator": {"table": "referrals", "count": "referral_id"}}, "count must be 'rows' or a personal key"),
+        ({"numerator": {"table": "referrals", "count": "colour"}}, "count must be 'rows' or a column"),
         ({"numerator": {"table": "referrals", "filters": [{"column": "kind", "in": ["phone"]}]}}, "unknown codes"),
         ({"period": {"rule": "someday", "column": "received_date"}}, "period rule must be one of"),
         ({"period": {"rule": "active_in_year", "column": "received_date"}}, "needs an end_column"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from socialstat.indicators.spec import Indicator, load_catalogue, load_structures
+from socialstat.indicators.spec import Count, Indicator, load_catalogue, load_structures
 from socialstat.model import load_model
 
 _STATISTICS = {
@@ -13,7 +13,11 @@ _STATISTICS = {
 _PERIODS = {
     "event_year": "rows whose `{column}` falls in the year",
     "active_in_year": "rows running at some time in the year (`{column}` to `{end}`, open end = still running)",
+    "point_in_time": "rows running on {day} of the year (`{column}` to `{end}`, open end = still running)",
 }
+_MONTHS = dict(enumerate(
+    ["", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+     "November", "December"]))  # fmt: skip
 
 
 def describe(ind: Indicator) -> str:
@@ -21,18 +25,33 @@ def describe(ind: Indicator) -> str:
     return "\n".join(_one(ind))
 
 
+def _describe_count(count: Count) -> str:
+    counted = "rows" if count.count == "rows" else f"distinct `{count.count}`"
+    text = f"{counted} of `{count.table}`"
+    if count.via:
+        text += f" (with its `{count.via[0]}` row, by `{count.via[1]}`)"
+    filters = "; ".join(f"`{f.column}` in {', '.join(map(str, f.values))}" for f in count.filters)
+    if filters:
+        text += f"; filters: {filters}"
+    if count.within:
+        start, stop, amount, unit = count.within
+        text += f"; `{stop}` at most {amount} {unit} after `{start}`"
+    if count.age:
+        text += f"; ages {count.age[0]}–{count.age[1]} (year minus birth year)"
+    return text
+
+
 def _one(ind: Indicator) -> list[str]:
     areas = load_model().codes("service_area")
-    num = ind.numerator
-    counted = "rows" if num.count == "rows" else f"distinct `{num.count}`"
-    filters = "; ".join(f"`{f.column}` in {', '.join(map(str, f.values))}" for f in num.filters) or "none"
-    age = f"{num.age[0]}–{num.age[1]} (year minus birth year)" if num.age else "all"
-    if ind.denominator_age:
+    if ind.denominator_count:
+        denominator = _describe_count(ind.denominator_count)
+    elif ind.denominator_age:
         lo, hi = ind.denominator_age
         denominator = f"population aged {lo}–{hi}" + (" (all ages)" if (lo, hi) == (0, 100) else "")
     else:
         denominator = "none"
-    period = _PERIODS[ind.period.rule].format(column=ind.period.column, end=ind.period.end_column)
+    day = f"{ind.period.day[1]} {_MONTHS[ind.period.day[0]]}" if ind.period.day else ""
+    period = _PERIODS[ind.period.rule].format(column=ind.period.column, end=ind.period.end_column, day=day)
     lines = [
         f"### {ind.id} — {ind.title.sv}",
         "",
@@ -48,7 +67,7 @@ def _one(ind: Indicator) -> list[str]:
         f"| statistic | {_STATISTICS[ind.statistic]}"
         + (f", × {ind.multiplier:g}" if ind.multiplier != 1 else "")
         + " |",
-        f"| numerator | {counted} of `{num.table}`; filters: {filters}; ages: {age} |",
+        f"| numerator | {_describe_count(ind.numerator)} |",
         f"| denominator | {denominator} |",
         f"| period | {period} |",
         f"| breakdowns | {', '.join(['total', *ind.breakdowns])} |",

@@ -14,7 +14,16 @@ import numpy as np
 import pandas as pd
 
 from socialstat.errors import ConfigurationError
-from socialstat.indicators.spec import AGE_BANDS, Indicator, Structure, load_catalogue, load_structures
+from socialstat.indicators.spec import (
+    AGE_BANDS,
+    Count,
+    Indicator,
+    Period,
+    Structure,
+    count_columns,
+    load_catalogue,
+    load_structures,
+)
 from socialstat.model import load_model
 from socialstat.stats import proportion, rate
 from socialstat.store.connect import Store
@@ -56,38 +65,55 @@ def _band_labels(breakdown: str) -> list[str]:
     return [f"{lo}-{hi}" if hi < 200 else f"{lo}+" for lo, hi in AGE_BANDS[breakdown]]
 
 
-def _events(store: Store, ind: Indicator, years: Sequence[int]) -> ibis.Table:
-    """The numerator's rows, one per (row, year it counts in), with year, age and sex where needed."""
-    num = ind.numerator
-    rel = store.table(num.table)
-    for f in num.filters:
+def _base(store: Store, count: Count) -> ibis.Table:
+    """The counted table, joined to its parent when it is counted `via` one, filtered."""
+    rel = store.table(count.table)
+    if count.via:
+        parent, key = count.via
+        parent_rel = store.table(parent)
+        extra = [c for c in parent_rel.columns if c not in rel.columns or c == key]
+        rel = rel.join(parent_rel.select(extra), key)
+    for f in count.filters:
         rel = rel.filter(rel[f.column].isin(list(f.values)))
-    year_table = ibis.memtable({"year": list(years)}, schema={"year": "int64"})
-    rel = rel.cross_join(year_table)
-    col = rel[ind.period.column]
-    if ind.period.rule == "event_year":
+    if count.within:
+        start, stop, amount, unit = count.within
+        known = rel[start].notnull() & rel[stop].notnull()
+        if unit == "days":
+            rel = rel.filter(known & (rel[stop].delta(rel[start], unit="day") <= amount))
+        else:  # calendar months: e.g. four months from 31 October is 28 or 29 February
+            rel = rel.filter(known & (rel[stop] <= rel[start] + ibis.interval(months=amount)))
+    return rel
+
+
+def _events(store: Store, count: Count, period: Period, years: Sequence[int]) -> ibis.Table:
+    """The counted rows, one per (row, year it counts in), with year, age and sex where needed."""
+    rel = _base(store, count).cross_join(ibis.memtable({"year": list(years)}, schema={"year": "int64"}))
+    col = rel[period.column]
+    if period.rule == "event_year":
         in_year = (col.year() if col.type().is_date() else col) == rel.year
     else:
-        end = rel[ind.period.end_column]
-        first = ibis.date(rel.year, 1, 1)
-        last = ibis.date(rel.year, 12, 31)
+        end = rel[period.end_column]
+        if period.rule == "active_in_year":
+            first, last = ibis.date(rel.year, 1, 1), ibis.date(rel.year, 12, 31)
+        else:  # point_in_time: running on that day of the year
+            first = last = ibis.date(rel.year, *period.day)  # type: ignore[misc]
         in_year = (col <= last) & (end.isnull() | (end >= first))
     rel = rel.filter(in_year)
     if "person_key" in rel.columns:
         persons = store.table("persons").select("person_key", "birth_year", person_sex="sex")
         rel = rel.left_join(persons, "person_key").mutate(age=lambda t: t.year - t.birth_year)
-        if num.age:
-            rel = rel.filter((rel.age >= num.age[0]) & (rel.age <= num.age[1]))
+        if count.age:
+            rel = rel.filter((rel.age >= count.age[0]) & (rel.age <= count.age[1]))
     return rel
 
 
-def _count(rel: ibis.Table, ind: Indicator) -> tuple[ibis.Value, ibis.Value]:
-    """The numerator and the number of distinct persons behind it."""
-    key = ind.numerator.count
-    numerator = rel.count() if key == "rows" else rel[key].nunique()
+def _count(rel: ibis.Table, count: Count) -> tuple[ibis.Value, ibis.Value]:
+    """The count and the number of distinct persons behind it."""
+    key = count.count
+    counted = rel.count() if key == "rows" else rel[key].nunique()
     person = "person_key" if "person_key" in rel.columns else (key if key != "rows" else None)
     persons = rel[person].nunique() if person else rel.count()
-    return numerator, persons
+    return counted, persons
 
 
 def _breakdown_value(rel: ibis.Table, breakdown: str) -> ibis.Value:
@@ -100,13 +126,18 @@ def _breakdown_value(rel: ibis.Table, breakdown: str) -> ibis.Value:
     return rel[breakdown].cast("string")
 
 
-def _numerators(store: Store, ind: Indicator, mapping: ibis.Table, years: Sequence[int]) -> pd.DataFrame:
-    events = _events(store, ind, years).join(mapping, "area_code")
+def _counts(
+    store: Store, ind: Indicator, count: Count, mapping: ibis.Table, years: Sequence[int], name: str
+) -> pd.DataFrame:
+    """`count` per unit, year and breakdown value, as column `name`, with its distinct persons."""
+    events = _events(store, count, ind.period, years).join(mapping, "area_code")
     frames = []
     for breakdown in (TOTAL, *ind.breakdowns):
         rel = events.mutate(breakdown_value=_breakdown_value(events, breakdown))
-        numerator, persons = _count(rel, ind)
-        agg = rel.group_by(["unit_code", "year", "breakdown_value"]).aggregate(numerator=numerator, persons=persons)
+        counted, persons = _count(rel, count)
+        agg = rel.group_by(["unit_code", "year", "breakdown_value"]).aggregate(
+            **{name: counted, f"{name}_persons": persons}
+        )
         frames.append(agg.mutate(breakdown=ibis.literal(breakdown)).execute())
     return pd.concat(frames, ignore_index=True)
 
@@ -135,7 +166,7 @@ def _denominators(store: Store, ind: Indicator, mapping: ibis.Table, years: Sequ
 def _grid(ind: Indicator, units: list[str], years: Sequence[int]) -> pd.DataFrame:
     """Every cell that must be reported: units x years x each breakdown's values."""
     model = load_model()
-    table = model.table(ind.numerator.table)
+    columns = count_columns(ind.numerator)
     rows = []
     for breakdown in (TOTAL, *ind.breakdowns):
         if breakdown == TOTAL:
@@ -144,8 +175,10 @@ def _grid(ind: Indicator, units: list[str], years: Sequence[int]) -> pd.DataFram
             values = list(model.codes("sex").values())
         elif breakdown in AGE_BANDS:
             values = _band_labels(breakdown)
+        elif columns[breakdown].type == "boolean":
+            values = ["false", "true"]
         else:
-            values = list(model.codes(table.column(breakdown).codes or "").values())
+            values = list(model.codes(columns[breakdown].codes or "").values())
             for f in ind.numerator.filters:  # a breakdown of a filtered column shows only what was kept
                 if f.column == breakdown:
                     values = [v for v in values if v in set(map(str, f.values))]
@@ -162,10 +195,15 @@ def compute_indicator(store: Store, indicator: Indicator | str, structure: str, 
     mapping = unit_mapping(store, structures[structure])
     flags = mapping.group_by("unit_code").aggregate(approximate=mapping.approximate.any()).execute()
     cells = _grid(ind, sorted(flags["unit_code"]), years)
-    counted = _numerators(store, ind, mapping, years)
-    cells = cells.merge(counted, on=["unit_code", "year", "breakdown", "breakdown_value"], how="left")
+    keys = ["unit_code", "year", "breakdown", "breakdown_value"]
+    counted = _counts(store, ind, ind.numerator, mapping, years, "numerator")
+    cells = cells.merge(counted.rename(columns={"numerator_persons": "persons"}), on=keys, how="left")
     cells[["numerator", "persons"]] = cells[["numerator", "persons"]].fillna(0).astype("int64")
-    if ind.denominator_age is not None:
+    if ind.denominator_count is not None:
+        den_count = _counts(store, ind, ind.denominator_count, mapping, years, "denominator")
+        cells = cells.merge(den_count.drop(columns="denominator_persons"), on=keys, how="left")
+        cells["denominator"] = cells["denominator"].fillna(0).astype(float)
+    elif ind.denominator_age is not None:
         den = _denominators(store, ind, mapping, years)
         cells = cells.merge(den, on=["unit_code", "year", "breakdown", "breakdown_value"], how="left")
         totals = den.loc[den["breakdown"] == TOTAL, ["unit_code", "year", "denominator"]]
@@ -204,11 +242,11 @@ def _apply_statistic(cells: pd.DataFrame, ind: Indicator) -> None:
 
 
 def _years_with_data(store: Store, ind: Indicator, years: Sequence[int]) -> list[int]:
-    rel = store.table(ind.numerator.table)
+    rel = _base(store, Count(ind.numerator.table, "rows", via=ind.numerator.via))
     col = rel[ind.period.column]
     year = col.year() if col.type().is_date() else col
     present = rel.select(year=year).distinct().execute()["year"]
-    return [y for y in years if y in set(present.astype(int))]
+    return [y for y in years if y in set(present.dropna().astype(int))]
 
 
 def compute(store: Store, *, structure: str, years: Sequence[int], ids: Sequence[str] | None = None) -> pd.DataFrame:

@@ -18,10 +18,11 @@ import yaml
 
 from socialstat.errors import SpecificationError
 from socialstat.model import load_model
+from socialstat.model.spec import Column
 
 STATISTICS = ("count", "proportion", "rate")
 POLARITIES = ("higher_is_better", "higher_is_worse", "none")
-PERIOD_RULES = ("event_year", "active_in_year")
+PERIOD_RULES = ("event_year", "active_in_year", "point_in_time")
 AGE_BANDS: dict[str, tuple[tuple[int, int], ...]] = {
     "age_children": ((0, 12), (13, 17), (18, 20)),
     "age_adults": ((18, 24), (25, 64), (65, 200)),
@@ -50,22 +51,34 @@ class Filter:
 
 
 @dataclass(frozen=True)
-class Numerator:
-    """What is counted: distinct persons (or rows) of `table`, filtered, optionally within an age range."""
+class Count:
+    """What is counted: distinct persons (or rows) of `table`, filtered, optionally within an age range.
+
+    `via` joins the table to a parent (table, key) whose columns it lacks (a referral's reasons get the
+    referral's person, area and date); `within` keeps rows whose `to` date is at most a number of days or
+    calendar months after their `from` date (both known).
+    """
 
     table: str
-    count: str  # a personal key column (distinct) or "rows"
+    count: str  # a column whose distinct values are counted (a person, household or referral), or "rows"
     filters: tuple[Filter, ...] = ()
     age: tuple[int, int] | None = None
+    via: tuple[str, str] | None = None
+    within: tuple[str, str, int, str] | None = None  # (from column, to column, amount, "days" | "months")
+
+
+Numerator = Count
 
 
 @dataclass(frozen=True)
 class Period:
-    """Which rows fall in a year: `event_year` (the column's year) or `active_in_year` (start..end overlaps)."""
+    """Which rows fall in a year: `event_year` (the column's year), `active_in_year` (start..end overlaps the
+    year) or `point_in_time` (start..end covers the given day of the year, e.g. 1 November)."""
 
     rule: str
     column: str
     end_column: str | None = None
+    day: tuple[int, int] | None = None  # (month, day) for point_in_time
 
 
 @dataclass(frozen=True)
@@ -82,7 +95,8 @@ class Indicator:
     period: Period
     polarity: str
     multiplier: float = 1.0
-    denominator_age: tuple[int, int] | None = None  # population aged within this range (None: no denominator)
+    denominator_age: tuple[int, int] | None = None  # population aged within this range
+    denominator_count: Count | None = None  # or another count (a share of counted rows or persons)
     breakdowns: tuple[str, ...] = ()
     disclosure: str = "persons"
     source: Text = field(default_factory=lambda: Text("", ""))
@@ -105,6 +119,57 @@ def _age(raw: Any, where: str) -> tuple[int, int] | None:
     return (raw[0], raw[1])
 
 
+def count_columns(count: Count) -> dict[str, Column]:
+    """The columns a count's rows have: its table's, plus its parent's when it is joined `via` one."""
+    model = load_model()
+    columns = {c.name: c for c in model.table(count.table).columns}
+    if count.via:
+        for c in model.table(count.via[0]).columns:
+            columns.setdefault(c.name, c)
+    return columns
+
+
+def _parse_count(raw: dict[str, Any], where: str) -> Count:
+    model = load_model()
+    table = model.table(raw["table"])
+    if table.kind != "microdata":
+        raise SpecificationError(f"{where}: table {table.name!r} is not microdata")
+    via = None
+    if "via" in raw:
+        parent = model.table(raw["via"]["table"])
+        key = raw["via"]["key"]
+        if key not in table.column_names or key not in parent.column_names:
+            raise SpecificationError(f"{where}: via key {key!r} must be a column of {table.name} and {parent.name}")
+        via = (parent.name, key)
+    count = Count(table.name, "rows", via=via)
+    columns = count_columns(count)
+    counted = raw.get("count", "rows")
+    if counted != "rows" and counted not in columns:
+        raise SpecificationError(f"{where}: count must be 'rows' or a column of the counted rows")
+    filters = []
+    for f in raw.get("filters", []):
+        if f["column"] not in columns:
+            raise SpecificationError(f"{where}: filter column {f['column']!r} is not a column of the counted rows")
+        column = columns[f["column"]]
+        values = tuple(f["in"])
+        if column.codes:
+            unknown = set(map(str, values)) - set(model.codes(column.codes).values())
+            if unknown:
+                raise SpecificationError(f"{where}: filter on {column.name} has unknown codes {sorted(unknown)}")
+        filters.append(Filter(column.name, values))
+    within = None
+    if "within" in raw:
+        spec = raw["within"]
+        units = [u for u in ("days", "months") if u in spec]
+        dates = [spec.get("from"), spec.get("to")]
+        if len(units) != 1 or not all(d in columns and columns[d].type == "date" for d in dates):
+            raise SpecificationError(f"{where}: within needs 'from' and 'to' date columns and either days or months")
+        if not isinstance(spec[units[0]], int) or spec[units[0]] < 0:
+            raise SpecificationError(f"{where}: within needs a whole, non-negative number of {units[0]}")
+        within = (spec["from"], spec["to"], spec[units[0]], units[0])
+    return Count(table.name, counted, tuple(filters), _age(raw.get("age"), where), via, within)
+
+
 def parse_indicator(raw: dict[str, Any], source: str) -> Indicator:
     """Check one indicator definition against the model and return it; errors name the file and the field."""
     missing = [k for k in _REQUIRED if k not in raw]
@@ -121,44 +186,37 @@ def parse_indicator(raw: dict[str, Any], source: str) -> Indicator:
         raise SpecificationError(f"{where}: statistic must be one of {STATISTICS}")
     if raw["polarity"] not in POLARITIES:
         raise SpecificationError(f"{where}: polarity must be one of {POLARITIES}")
-    num = raw["numerator"]
-    table = model.table(num["table"])
-    if table.kind != "microdata":
-        raise SpecificationError(f"{where}: numerator table {table.name!r} is not microdata")
-    count = num.get("count", "rows")
-    if count != "rows" and count not in table.personal_columns:
-        raise SpecificationError(f"{where}: count must be 'rows' or a personal key of {table.name}")
-    filters = []
-    for f in num.get("filters", []):
-        column = table.column(f["column"])
-        values = tuple(f["in"])
-        if column.codes:
-            unknown = set(map(str, values)) - set(model.codes(column.codes).values())
-            if unknown:
-                raise SpecificationError(f"{where}: filter on {column.name} has unknown codes {sorted(unknown)}")
-        filters.append(Filter(column.name, values))
-    age = _age(num.get("age"), where)
+    numerator = _parse_count(raw["numerator"], f"{where} numerator")
+    columns = count_columns(numerator)
     period = raw["period"]
     if period.get("rule") not in PERIOD_RULES:
         raise SpecificationError(f"{where}: period rule must be one of {PERIOD_RULES}")
     for key in ("column", "end_column"):
-        if period.get(key) and period[key] not in table.column_names:
-            raise SpecificationError(f"{where}: period {key} {period[key]!r} is not a column of {table.name}")
-    if period["rule"] == "active_in_year" and not period.get("end_column"):
-        raise SpecificationError(f"{where}: active_in_year needs an end_column")
-    denominator = raw.get("denominator")
-    denominator_age = _age(denominator.get("population"), where) if denominator else None
-    if raw["statistic"] in ("proportion", "rate") and denominator_age is None:
-        raise SpecificationError(f"{where}: a {raw['statistic']} needs a population denominator")
+        if period.get(key) and period[key] not in columns:
+            raise SpecificationError(f"{where}: period {key} {period[key]!r} is not a column of the counted rows")
+    if period["rule"] in ("active_in_year", "point_in_time") and not period.get("end_column"):
+        raise SpecificationError(f"{where}: {period['rule']} needs an end_column")
+    day = None
+    if period["rule"] == "point_in_time":
+        try:
+            day = (int(str(period["day"])[:2]), int(str(period["day"])[3:5]))
+            dt.date(2001, *day)
+        except (KeyError, ValueError):
+            raise SpecificationError(f'{where}: point_in_time needs a day as "MM-DD"') from None
+    denominator = raw.get("denominator") or {}
+    denominator_age = _age(denominator.get("population"), where) if "population" in denominator else None
+    denominator_count = _parse_count(denominator["count"], f"{where} denominator") if "count" in denominator else None
+    if raw["statistic"] in ("proportion", "rate") and denominator_age is None and denominator_count is None:
+        raise SpecificationError(f"{where}: a {raw['statistic']} needs a denominator (population or count)")
     breakdowns = tuple(raw.get("breakdowns", []))
     for b in breakdowns:
         if b in ("sex", *AGE_BANDS):
             continue
-        if b not in table.column_names or not table.column(b).codes:
+        if b not in columns or not (columns[b].codes or columns[b].type == "boolean"):
             raise SpecificationError(f"{where}: breakdown {b!r} is neither sex, an age band nor a coded column")
-    needs_person = age is not None or any(b in ("sex", *AGE_BANDS) for b in breakdowns)
-    if needs_person and "person_key" not in table.column_names:
-        raise SpecificationError(f"{where}: age and sex need a person_key in {table.name}")
+    needs_person = numerator.age is not None or any(b in ("sex", *AGE_BANDS) for b in breakdowns)
+    if needs_person and "person_key" not in columns:
+        raise SpecificationError(f"{where}: age and sex need a person_key in {numerator.table}")
     return Indicator(
         id=str(raw["id"]),
         area=raw["area"],
@@ -166,11 +224,12 @@ def parse_indicator(raw: dict[str, Any], source: str) -> Indicator:
         definition=_text(raw["definition"], f"{where} definition"),
         unit_of_measure=_text(raw["unit_of_measure"], f"{where} unit_of_measure"),
         statistic=raw["statistic"],
-        numerator=Numerator(table.name, count, tuple(filters), age),
-        period=Period(period["rule"], period["column"], period.get("end_column")),
+        numerator=numerator,
+        period=Period(period["rule"], period["column"], period.get("end_column"), day),
         polarity=raw["polarity"],
         multiplier=float(raw.get("multiplier", 1)),
         denominator_age=denominator_age,
+        denominator_count=denominator_count,
         breakdowns=breakdowns,
         disclosure=str(raw.get("disclosure", "persons")),
         source=_text(raw["source"], f"{where} source") if "source" in raw else Text("", ""),
