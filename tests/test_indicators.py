@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -179,8 +180,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
              for h, a, m, t in [("hh1", HJALLBO, D(2020, 12, 1), "single_man_no_children"),
                                 ("hh1", HJALLBO, D(2021, 1, 1), "single_man_no_children"),
                                 ("hh2", LINNE, D(2021, 1, 1), "single_woman_no_children"),
-                                ("hh2", LINNE, D(2021, 2, 1), "single_woman_no_children")]]
-        ))  # fmt: skip
+                                ("hh2", LINNE, D(2021, 2, 1), "single_woman_with_children")]]
+        ).assign(children=[0, 0, 0, 2]))  # fmt: skip
     s = init_store(f"duckdb:///{out.parent / 'hand.duckdb'}")
     load_canonical(s, out)
     return s
@@ -275,6 +276,7 @@ def test_vi01_mb03_and_eb01(store: Store) -> None:
     assert cell(eb, "1480-A-NO", 2020)["numerator"] == 1
     assert cell(eb, "1480-A-NO", 2021)["numerator"] == 1
     assert cell(eb, "1480-A-CE", 2021, "household_type", "single_woman_no_children")["numerator"] == 1
+    assert cell(eb, "1480-A-CE", 2021, "household_type", "single_woman_with_children")["numerator"] == 1
 
 
 def test_reasons_are_counted_through_their_referral(store: Store) -> None:
@@ -321,6 +323,48 @@ def test_homelessness_households_and_shares(store: Store) -> None:
     c = cell(hl05, "1480", 2020)
     assert (c["numerator"], c["denominator"]) == (1, 2)  # eva under a year, dan over ten; cilla is a child
     assert compute_indicator(store, "HL03", "municipalities", [2020])["numerator"].max() == 1
+
+
+def test_assistance_measures(store: Store) -> None:
+    # hh1: December 2020 and January 2021; hh2: January and February 2021, with two children in February.
+    res = compute(store, structure="municipalities", years=[2020, 2021], ids=[
+        "EB02", "EB03", "EB05", "EB06", "EB07", "EB08", "EB09", "EB12"])  # fmt: skip
+    everyone = (10 + 5) * 2 * 101
+
+    def total(indicator: str, year: int = 2021) -> pd.Series:
+        return cell(res[res["indicator"] == indicator], "1480", year)
+
+    assert total("EB02")["value"] == pytest.approx(3 / 12)  # three household-months
+    assert total("EB02")["persons"] == 2  # households behind the cell, not household-months
+    assert (total("EB03")["numerator"], total("EB03")["denominator"]) == (1 + 3, everyone)  # largest size
+    assert total("EB03")["value"] == pytest.approx(4 / everyone * 1000)
+    assert (total("EB05")["numerator"], total("EB05")["denominator"]) == (0, 2)  # nobody 10 months
+    assert total("EB06")["numerator"] == 15_000
+    assert total("EB06")["value"] == pytest.approx(15_000 / everyone)
+    assert total("EB07")["value"] == pytest.approx(5_000)  # per household and month
+    assert total("EB08")["value"] == pytest.approx(1.5)  # months per household
+    assert (total("EB09")["numerator"], total("EB09")["denominator"]) == (2, (10 + 5) * 2 * 18)
+    assert total("EB12")["numerator"] == 1  # hh2 is new; hh1 was paid in December
+    assert total("EB12", 2020)["numerator"] == 1
+    assert np.isnan(total("EB06")["lower"])  # a sum has no sampling interval
+
+
+def test_referral_histories_and_placements(store: Store) -> None:
+    res = compute(store, structure="municipalities", years=[2020, 2021], ids=["BU03", "BU03B", "BU09", "BU12", "BU14"])
+
+    def total(indicator: str, year: int = 2021) -> pd.Series:
+        return cell(res[res["indicator"] == indicator], "1480", year)
+
+    assert total("BU03")["value"] == pytest.approx(4 / 3)  # anna 2, bo 1, cilla 1
+    assert (total("BU03B")["numerator"], total("BU03B")["denominator"]) == (0, 3)
+    # anna's 2021 referral on 1 January follows one on 31 December; bo's on 1 March 2021 one on 1 March 2020
+    # (exactly 12 months: inside); cilla had none.
+    assert (total("BU09")["numerator"], total("BU09")["denominator"]) == (2, 3)
+    assert total("BU12", 2020)["numerator"] == 1  # anna's first placement
+    assert total("BU12")["numerator"] == 1  # cilla's; anna's began in 2020
+    assert total("BU14", 2020)["numerator"] == 61  # 1 November to 31 December
+    assert total("BU14")["numerator"] == 59 + 245  # anna to 28 February, cilla from 1 May, still placed
+    assert cell(res[res["indicator"] == "BU14"], "1480", 2021, "category", "foster_care")["numerator"] == 59
 
 
 def test_years_without_data_are_marked_incomplete(store: Store) -> None:
@@ -374,6 +418,34 @@ def _raw(**changes: object) -> dict[str, object]:
         ({"breakdowns": ["referral_id"]}, "neither sex, an age band nor a coded column"),
         ({"unit_of_measure": {"sv": "per 1 000", "en": "per 1", "000 inhabitants": None}}, "other than 'sv' and 'en'"),
         ({"colour": "blue"}, "unknown fields"),
+        ({"numerator": {"table": "referrals", "measure": "median"}}, "measure must be one of"),
+        ({"numerator": {"table": "assistance_payments", "measure": "sum"}}, "sum needs value columns"),
+        ({"numerator": {"table": "assistance_payments", "measure": "sum", "value": ["obstacle"]}}, "not a numeric"),
+        ({"numerator": {"table": "referrals", "measure": "keys_with_rows", "count": "person_key"}}, "needs min_rows"),
+        ({"numerator": {"table": "referrals", "measure": "new_keys", "count": "person_key"}}, "needs a lookback"),
+        ({"numerator": {"table": "referrals", "measure": "new_keys"}}, "needs a key to count"),
+        ({"statistic": "ratio", "denominator": {"constant": 12, "population": [0, 20]}}, "give one denominator"),
+        (
+            {
+                "statistic": "proportion",
+                "numerator": {"table": "assistance_payments", "measure": "sum", "value": ["amount_sek"]},
+                "denominator": {"population": [0, 100]},
+                "period": {"rule": "event_year", "column": "month"},
+            },
+            "use ratio for sums",
+        ),
+        ({"numerator": {"table": "referrals", "within": {"from": "received_date", "days": 3}}}, "within needs"),
+        (
+            {
+                "period": {
+                    "rule": "point_in_time",
+                    "column": "received_date",
+                    "end_column": "decision_date",
+                    "day": "13-40",
+                }
+            },
+            "needs a day",
+        ),
     ],
 )
 def test_malformed_definitions_are_rejected(changes: dict[str, object], message: str) -> None:

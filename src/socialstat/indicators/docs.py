@@ -9,6 +9,7 @@ _STATISTICS = {
     "count": "count (no interval)",
     "proportion": "proportion, Wilson score interval",
     "rate": "rate, exact Poisson interval below 10 events, Byar's approximation from 10",
+    "ratio": "ratio of a sum or count to its denominator (no sampling interval)",
 }
 _PERIODS = {
     "event_year": "rows whose `{column}` falls in the year",
@@ -25,9 +26,26 @@ def describe(ind: Indicator) -> str:
     return "\n".join(_one(ind))
 
 
+def _measured(count: Count) -> str:
+    key = f"`{count.count}`"
+    values = " + ".join(f"`{v}`" for v in count.value)
+    if count.measure == "sum":
+        return f"sum of {values}"
+    if count.measure == "sum_per_key":
+        return f"sum over distinct {key} of its largest {values} in the year"
+    if count.measure == "keys_with_rows":
+        return f"distinct {key} with at least {count.min_rows} rows in the year"
+    if count.measure == "days_in_year":
+        return "days each row runs within the year, summed"
+    if count.measure in ("new_keys", "returning_keys") and count.lookback:
+        amount, unit = count.lookback
+        had = "none" if count.measure == "new_keys" else "one"
+        return f"distinct {key} that had {had} in the {amount} {unit} before their first row of the year"
+    return "rows" if count.count == "rows" else f"distinct {key}"
+
+
 def _describe_count(count: Count) -> str:
-    counted = "rows" if count.count == "rows" else f"distinct `{count.count}`"
-    text = f"{counted} of `{count.table}`"
+    text = f"{_measured(count)} of `{count.table}`"
     if count.via:
         text += f" (with its `{count.via[0]}` row, by `{count.via[1]}`)"
     filters = "; ".join(f"`{f.column}` in {', '.join(map(str, f.values))}" for f in count.filters)
@@ -43,7 +61,9 @@ def _describe_count(count: Count) -> str:
 
 def _one(ind: Indicator) -> list[str]:
     areas = load_model().codes("service_area")
-    if ind.denominator_count:
+    if ind.denominator_constant is not None:
+        denominator = f"the constant {ind.denominator_constant:g}"
+    elif ind.denominator_count:
         denominator = _describe_count(ind.denominator_count)
     elif ind.denominator_age:
         lo, hi = ind.denominator_age

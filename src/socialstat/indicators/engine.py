@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from socialstat.errors import ConfigurationError
+from socialstat.indicators.measures import aggregate
 from socialstat.indicators.spec import (
     AGE_BANDS,
     Count,
@@ -96,7 +97,8 @@ def _events(store: Store, count: Count, period: Period, years: Sequence[int]) ->
         if period.rule == "active_in_year":
             first, last = ibis.date(rel.year, 1, 1), ibis.date(rel.year, 12, 31)
         else:  # point_in_time: running on that day of the year
-            first = last = ibis.date(rel.year, *period.day)  # type: ignore[misc]
+            assert period.day is not None
+            first = last = ibis.date(rel.year, *period.day)
         in_year = (col <= last) & (end.isnull() | (end >= first))
     rel = rel.filter(in_year)
     if "person_key" in rel.columns:
@@ -105,15 +107,6 @@ def _events(store: Store, count: Count, period: Period, years: Sequence[int]) ->
         if count.age:
             rel = rel.filter((rel.age >= count.age[0]) & (rel.age <= count.age[1]))
     return rel
-
-
-def _count(rel: ibis.Table, count: Count) -> tuple[ibis.Value, ibis.Value]:
-    """The count and the number of distinct persons behind it."""
-    key = count.count
-    counted = rel.count() if key == "rows" else rel[key].nunique()
-    person = "person_key" if "person_key" in rel.columns else (key if key != "rows" else None)
-    persons = rel[person].nunique() if person else rel.count()
-    return counted, persons
 
 
 def _breakdown_value(rel: ibis.Table, breakdown: str) -> ibis.Value:
@@ -131,13 +124,12 @@ def _counts(
 ) -> pd.DataFrame:
     """`count` per unit, year and breakdown value, as column `name`, with its distinct persons."""
     events = _events(store, count, ind.period, years).join(mapping, "area_code")
+    history = _base(store, count) if count.measure in ("new_keys", "returning_keys") else None
     frames = []
     for breakdown in (TOTAL, *ind.breakdowns):
         rel = events.mutate(breakdown_value=_breakdown_value(events, breakdown))
-        counted, persons = _count(rel, count)
-        agg = rel.group_by(["unit_code", "year", "breakdown_value"]).aggregate(
-            **{name: counted, f"{name}_persons": persons}
-        )
+        agg = aggregate(rel, count, ind.period, history)
+        agg = agg.rename({name: "value", f"{name}_persons": "persons"})
         frames.append(agg.mutate(breakdown=ibis.literal(breakdown)).execute())
     return pd.concat(frames, ignore_index=True)
 
@@ -198,8 +190,11 @@ def compute_indicator(store: Store, indicator: Indicator | str, structure: str, 
     keys = ["unit_code", "year", "breakdown", "breakdown_value"]
     counted = _counts(store, ind, ind.numerator, mapping, years, "numerator")
     cells = cells.merge(counted.rename(columns={"numerator_persons": "persons"}), on=keys, how="left")
-    cells[["numerator", "persons"]] = cells[["numerator", "persons"]].fillna(0).astype("int64")
-    if ind.denominator_count is not None:
+    cells["numerator"] = cells["numerator"].fillna(0).astype(float)
+    cells["persons"] = cells["persons"].fillna(0).astype("int64")
+    if ind.denominator_constant is not None:
+        cells["denominator"] = ind.denominator_constant
+    elif ind.denominator_count is not None:
         den_count = _counts(store, ind, ind.denominator_count, mapping, years, "denominator")
         cells = cells.merge(den_count.drop(columns="denominator_persons"), on=keys, how="left")
         cells["denominator"] = cells["denominator"].fillna(0).astype(float)
@@ -228,15 +223,19 @@ def compute_indicator(store: Store, indicator: Indicator | str, structure: str, 
 
 
 def _apply_statistic(cells: pd.DataFrame, ind: Indicator) -> None:
-    if ind.statistic == "count":
-        cells["value"] = cells["numerator"].astype(float)
+    if ind.statistic in ("count", "ratio"):
+        if ind.statistic == "count":
+            cells["value"] = cells["numerator"] * ind.multiplier
+        else:  # a sum or average: no sampling interval applies
+            den = cells["denominator"].astype(float).where(cells["denominator"] > 0)
+            cells["value"] = cells["numerator"] / den * ind.multiplier
         cells["lower"] = np.nan
         cells["upper"] = np.nan
-        cells["method"] = "count"
+        cells["method"] = ind.statistic
         return
     den = cells["denominator"].astype(float).where(cells["denominator"] > 0)
     function = proportion if ind.statistic == "proportion" else rate
-    est = function(cells["numerator"].astype(float), den, multiplier=ind.multiplier)
+    est = function(cells["numerator"], den, multiplier=ind.multiplier)
     cells["value"], cells["lower"], cells["upper"] = est.value, est.lower, est.upper
     cells["method"] = est.method
 

@@ -20,7 +20,8 @@ from socialstat.errors import SpecificationError
 from socialstat.model import load_model
 from socialstat.model.spec import Column
 
-STATISTICS = ("count", "proportion", "rate")
+STATISTICS = ("count", "proportion", "rate", "ratio")
+MEASURES = ("count", "sum", "sum_per_key", "keys_with_rows", "days_in_year", "new_keys", "returning_keys")
 POLARITIES = ("higher_is_better", "higher_is_worse", "none")
 PERIOD_RULES = ("event_year", "active_in_year", "point_in_time")
 AGE_BANDS: dict[str, tuple[tuple[int, int], ...]] = {
@@ -65,6 +66,10 @@ class Count:
     age: tuple[int, int] | None = None
     via: tuple[str, str] | None = None
     within: tuple[str, str, int, str] | None = None  # (from column, to column, amount, "days" | "months")
+    measure: str = "count"  # a building block of indicators/measures.py
+    value: tuple[str, ...] = ()  # numeric columns summed by the sum measures
+    min_rows: int | None = None  # for keys_with_rows
+    lookback: tuple[int, str] | None = None  # for new_keys / returning_keys: (amount, "months" | "years")
 
 
 Numerator = Count
@@ -97,6 +102,7 @@ class Indicator:
     multiplier: float = 1.0
     denominator_age: tuple[int, int] | None = None  # population aged within this range
     denominator_count: Count | None = None  # or another count (a share of counted rows or persons)
+    denominator_constant: float | None = None  # or a fixed number (12: an average per month)
     breakdowns: tuple[str, ...] = ()
     disclosure: str = "persons"
     source: Text = field(default_factory=lambda: Text("", ""))
@@ -167,7 +173,39 @@ def _parse_count(raw: dict[str, Any], where: str) -> Count:
         if not isinstance(spec[units[0]], int) or spec[units[0]] < 0:
             raise SpecificationError(f"{where}: within needs a whole, non-negative number of {units[0]}")
         within = (spec["from"], spec["to"], spec[units[0]], units[0])
-    return Count(table.name, counted, tuple(filters), _age(raw.get("age"), where), via, within)
+    measure = raw.get("measure", "count")
+    if measure not in MEASURES:
+        raise SpecificationError(f"{where}: measure must be one of {MEASURES}")
+    value = tuple(raw.get("value", ()))
+    for column in value:
+        if column not in columns or columns[column].type not in ("int64", "float64"):
+            raise SpecificationError(f"{where}: value column {column!r} is not a numeric column of the counted rows")
+    if measure == "sum" and not value:
+        raise SpecificationError(f"{where}: measure sum needs value columns")
+    if measure in ("sum_per_key", "keys_with_rows", "new_keys", "returning_keys") and counted == "rows":
+        raise SpecificationError(f"{where}: measure {measure} needs a key to count (count: a column)")
+    min_rows = raw.get("min_rows")
+    if measure == "keys_with_rows" and not (isinstance(min_rows, int) and min_rows >= 1):
+        raise SpecificationError(f"{where}: keys_with_rows needs min_rows, a whole number from 1")
+    lookback = None
+    if measure in ("new_keys", "returning_keys"):
+        spec = raw.get("lookback") or {}
+        units = [u for u in ("months", "years") if u in spec]
+        if len(units) != 1 or not isinstance(spec[units[0]], int) or spec[units[0]] < 1:
+            raise SpecificationError(f"{where}: {measure} needs a lookback in whole months or years")
+        lookback = (spec[units[0]], units[0])
+    return Count(
+        table.name,
+        counted,
+        tuple(filters),
+        _age(raw.get("age"), where),
+        via,
+        within,
+        measure,
+        value,
+        min_rows,
+        lookback,
+    )
 
 
 def parse_indicator(raw: dict[str, Any], source: str) -> Indicator:
@@ -206,8 +244,16 @@ def parse_indicator(raw: dict[str, Any], source: str) -> Indicator:
     denominator = raw.get("denominator") or {}
     denominator_age = _age(denominator.get("population"), where) if "population" in denominator else None
     denominator_count = _parse_count(denominator["count"], f"{where} denominator") if "count" in denominator else None
-    if raw["statistic"] in ("proportion", "rate") and denominator_age is None and denominator_count is None:
-        raise SpecificationError(f"{where}: a {raw['statistic']} needs a denominator (population or count)")
+    denominator_constant = float(denominator["constant"]) if "constant" in denominator else None
+    given = [d for d in (denominator_age, denominator_count, denominator_constant) if d is not None]
+    if len(given) > 1:
+        raise SpecificationError(f"{where}: give one denominator: population, count or constant")
+    if raw["statistic"] in ("proportion", "rate", "ratio") and not given:
+        raise SpecificationError(f"{where}: a {raw['statistic']} needs a denominator (population, count or constant)")
+    if raw["statistic"] in ("proportion", "rate") and (
+        numerator.measure not in ("count", "keys_with_rows", "new_keys", "returning_keys") or denominator_constant
+    ):
+        raise SpecificationError(f"{where}: a {raw['statistic']} needs counts; use ratio for sums and constants")
     breakdowns = tuple(raw.get("breakdowns", []))
     for b in breakdowns:
         if b in ("sex", *AGE_BANDS):
@@ -230,6 +276,7 @@ def parse_indicator(raw: dict[str, Any], source: str) -> Indicator:
         multiplier=float(raw.get("multiplier", 1)),
         denominator_age=denominator_age,
         denominator_count=denominator_count,
+        denominator_constant=denominator_constant,
         breakdowns=breakdowns,
         disclosure=str(raw.get("disclosure", "persons")),
         source=_text(raw["source"], f"{where} source") if "source" in raw else Text("", ""),
