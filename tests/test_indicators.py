@@ -114,6 +114,53 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
                 reason_violence=True,
             ),
             _intervention(
+                "i5",
+                "eva",
+                LINNE,
+                D(2021, 2, 1),
+                D(2021, 4, 30),
+                "violence_support",
+                service_area="domestic_violence",
+                reason_violence=True,
+            ),  # an adult, 22
+            _intervention(
+                "i6", "dan", HJALLBO, D(2021, 3, 1), None, "perpetrator_programme", service_area="domestic_violence"
+            ),
+            _intervention(
+                "i7", "bo", HJALLBO, D(2021, 2, 1), D(2021, 8, 1), "youth_crime_support", service_area="criminality"
+            ),  # 18
+            _intervention(
+                "i8", "dan", HJALLBO, D(2020, 6, 1), D(2021, 3, 1), "exit_programme", service_area="criminality"
+            ),  # spans the years
+            _intervention(
+                "i9",
+                "eva",
+                LINNE,
+                D(2021, 9, 1),
+                D(2021, 12, 31),
+                "addiction_outpatient",
+                service_area="substance_abuse",
+            ),  # 22
+            _intervention(
+                "i10",
+                "bo",
+                HJALLBO,
+                D(2020, 4, 1),
+                D(2020, 6, 30),
+                "addiction_outpatient",
+                service_area="substance_abuse",
+            ),  # 17
+            _intervention("i11", "anna", LINNE, D(2021, 3, 1), None, "contact_person"),
+            _intervention(
+                "i12",
+                "dan",
+                HJALLBO,
+                D(2021, 10, 1),
+                D(2021, 10, 10),
+                "addiction_residential",
+                service_area="substance_abuse",
+            ),
+            _intervention(
                 "i4",
                 "dan",
                 HJALLBO,
@@ -365,6 +412,51 @@ def test_referral_histories_and_placements(store: Store) -> None:
     assert total("BU14", 2020)["numerator"] == 61  # 1 November to 31 December
     assert total("BU14")["numerator"] == 59 + 245  # anna to 28 February, cilla from 1 May, still placed
     assert cell(res[res["indicator"] == "BU14"], "1480", 2021, "category", "foster_care")["numerator"] == 59
+
+
+@pytest.mark.parametrize(
+    ("indicator", "year", "breakdown", "value", "numerator"),
+    [
+        ("BU04", 2021, "school", None, 4),  # every hand-made referral came from a school
+        ("BU04", 2021, "police", None, 0),
+        ("BU06", 2021, "no_investigation", None, 4),  # r2, r3, r5, r6 decided
+        ("BU13", 2021, "total", None, 1),  # anna's contact person
+        ("VI02", 2021, "total", None, 1),  # eva, 22
+        ("VI02", 2020, "total", None, 0),
+        ("VI03", 2021, "total", None, 0),  # nobody in protected housing
+        ("VI05", 2021, "total", None, 1),  # dan
+        ("KR01", 2021, "total", None, 1),  # bo at 18
+        ("KR01", 2020, "total", None, 0),  # dan's exit programme: he is 40
+        ("KR02", 2020, "total", None, 1),  # dan's exit programme spans 2020 ...
+        ("KR02", 2021, "total", None, 1),  # ... and 2021
+        ("MB01", 2020, "total", None, 1),  # dan's LVM ran into 1 January 2020; bo (17) is too young
+        ("MB01", 2021, "total", None, 2),  # eva's outpatient care, dan's residential care
+        ("MB04", 2021, "total", None, 10),  # dan: 1 to 10 October, both days included
+        ("EB04", 2021, "total", 4 / ((10 + 5) * 2 * 101) * 100, 4),  # four persons in the two households
+        ("MB05", 2020, "total", None, 1),  # bo at 17
+        ("MB05", 2021, "total", None, 0),
+        ("HL01", 2020, "total", 3 / ((10 + 5) * 2 * 101) * 10_000, 3),  # three persons in the survey week
+        ("HL02", 2020, "1", None, 3),
+        ("EB11", 2021, "unemployed", None, 2),
+    ],
+)
+def test_every_indicator_on_the_hand_made_data(
+    store: Store, indicator: str, year: int, breakdown: str, value: float | None, numerator: int
+) -> None:
+    res = compute_indicator(store, indicator, "municipalities", [year])
+    if breakdown == "total":
+        row = cell(res, "1480", year)
+    else:
+        row = res[(res["unit_code"] == "1480") & (res["breakdown_value"] == breakdown)].iloc[0]
+    assert row["numerator"] == numerator
+    if value is not None:
+        assert row["value"] == pytest.approx(value)
+
+
+def test_the_hand_made_tests_cover_the_whole_catalogue() -> None:
+    source = Path(__file__).read_text(encoding="utf-8")
+    untested = [i for i in load_catalogue() if f'"{i}"' not in source]
+    assert untested == []
 
 
 def test_years_without_data_are_marked_incomplete(store: Store) -> None:
