@@ -220,6 +220,14 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
         writer.write("referral_reasons", reasons)
         writer.write("investigations", investigations)
         writer.write("homelessness_survey", survey)
+        writer.write(
+            "costs",
+            pd.DataFrame(
+                [("1480-D-ANG", 2020, "children_youth", 1000.0), ("1480-D-ML", 2020, "children_youth", 500.0),
+                 ("1480-A-NO", 2021, "homelessness", 2000.0)],
+                columns=["unit_code", "year", "service_area", "cost_sek"],
+            ).assign(source="synthetic"),
+        )  # fmt: skip
         writer.write("interventions", interventions)
         writer.write("assistance_payments", pd.DataFrame(
             [{"household_key": K[h], "municipality_code": "1480", "area_code": a, "month": m, "amount_sek": 5000.0,
@@ -457,6 +465,23 @@ def test_the_hand_made_tests_cover_the_whole_catalogue() -> None:
     source = Path(__file__).read_text(encoding="utf-8")
     untested = [i for i in load_catalogue() if f'"{i}"' not in source]
     assert untested == []
+
+
+def test_costs_follow_the_areas_into_any_structure(store: Store) -> None:
+    everyone = (10 + 5) * 2 * 101
+    mun = compute_indicator(store, "KO01", "municipalities", [2020, 2021])
+    assert cell(mun, "1480", 2020)["numerator"] == 1500
+    assert cell(mun, "1480", 2020)["value"] == pytest.approx(1500 / everyone)
+    assert cell(mun, "1480", 2021, "service_area", "homelessness")["numerator"] == 2000
+    admin = compute_indicator(store, "KO01", "goteborg-administrations", [2020])
+    # 2020 district costs shown for the 2021 administrations: Angered -> Nordost, Majorna-Linné -> Centrum.
+    assert cell(admin, "1480-A-NO", 2020)["numerator"] == 1000
+    assert cell(admin, "1480-A-CE", 2020)["numerator"] == 500
+    assert cell(admin, "1480-A-NO", 2020)["status"] == "ok"
+    districts = compute_indicator(store, "KO01", "goteborg-districts", [2021])
+    # Nordost's 2021 cost goes to the districts by population: only Hjällbo (Angered) has inhabitants here.
+    assert cell(districts, "1480-D-ANG", 2021)["numerator"] == pytest.approx(2000)
+    assert cell(districts, "1480-D-OST", 2021)["numerator"] == 0
 
 
 def test_years_without_data_are_marked_incomplete(store: Store) -> None:

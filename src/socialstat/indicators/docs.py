@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from socialstat.indicators.spec import Count, Indicator, load_catalogue, load_structures
-from socialstat.model import load_model
+from socialstat.indicators.spec import Count, Indicator, indicator_areas, load_catalogue, load_structures
 
 _STATISTICS = {
     "count": "count (no interval)",
@@ -60,7 +59,7 @@ def _describe_count(count: Count) -> str:
 
 
 def _one(ind: Indicator) -> list[str]:
-    areas = load_model().codes("service_area")
+    areas = indicator_areas()
     if ind.denominator_constant is not None:
         denominator = f"the constant {ind.denominator_constant:g}"
     elif ind.denominator_count:
@@ -75,7 +74,7 @@ def _one(ind: Indicator) -> list[str]:
     lines = [
         f"### {ind.id} — {ind.title.sv}",
         "",
-        f"*{ind.title.en}* · area: {areas.label(ind.area)} ({ind.area})",
+        f"*{ind.title.en}* · area: {areas[ind.area].sv} ({ind.area})",
         "",
         ind.definition.sv,
         "",
@@ -103,7 +102,7 @@ def _one(ind: Indicator) -> list[str]:
 def render_catalogue() -> str:
     """The catalogue and the unit structures as a Markdown document."""
     catalogue = load_catalogue()
-    areas = load_model().codes("service_area")
+    areas = indicator_areas()
     out = [
         "# Indicators",
         "",
@@ -124,10 +123,10 @@ def render_catalogue() -> str:
         out.append(f"| `{s.name}` | {s.level}{as_of} | {s.description} |")
     out += ["", "## Catalogue", "", "| id | area | title | statistic |", "|---|---|---|---|"]
     for ind in catalogue.values():
-        out.append(f"| [{ind.id}](#{ind.id.lower()}) | {areas.label(ind.area)} | {ind.title.sv} | {ind.statistic} |")
+        out.append(f"| [{ind.id}](#{ind.id.lower()}) | {areas[ind.area].sv} | {ind.title.sv} | {ind.statistic} |")
     out.append("")
-    for area in areas.codes:
-        members = [i for i in catalogue.values() if i.area == area.code]
+    for code, area in areas.items():
+        members = [i for i in catalogue.values() if i.area == code]
         if members:
             out += [f"## {area.sv}", ""]
             for ind in members:

@@ -109,6 +109,36 @@ def _events(store: Store, count: Count, period: Period, years: Sequence[int]) ->
     return rel
 
 
+def is_unit_level(count: Count) -> bool:
+    """Whether the counted rows belong to units (costs from the accounts) rather than to areas."""
+    columns = count_columns(count)
+    return "area_code" not in columns and "unit_code" in columns
+
+
+def _unit_level_rows(
+    store: Store, count: Count, period: Period, mapping: ibis.Table, years: Sequence[int]
+) -> ibis.Table:
+    """Unit-level figures (costs by district or administration) moved to the structure's units through areas.
+
+    A unit's figure is shared over its areas in proportion to their population that year, and each area's part
+    goes to the structure's unit of that area: an administration's cost shown for the old districts, or a
+    district's for the new administrations. `weight` < 1 marks a figure split between units (approximate).
+    """
+    rel = _base(store, count).filter(lambda t: t[period.column].isin(list(years)))
+    rel = rel.rename(source_unit="unit_code").mutate(year=rel[period.column].cast("int64"))
+    au = store.table("area_units").select(source_unit="unit_code", area_code="area_code").distinct()
+    pop = store.table("population")
+    pop = pop.filter(pop.year.isin(list(years))).group_by(["area_code", "year"]).aggregate(pop=pop.population.sum())
+    parts = au.join(pop, "area_code")
+    totals = parts.group_by(["source_unit", "year"]).aggregate(unit_pop=parts.pop.sum())
+    shares = parts.join(totals, ["source_unit", "year"]).join(mapping, "area_code")
+    shares = shares.group_by(["source_unit", "year", "unit_code"]).aggregate(
+        weight=(shares.pop.sum() / shares.unit_pop.max()), split=shares.approximate.any()
+    )
+    rel = rel.join(shares, ["source_unit", "year"])
+    return rel.mutate(**{c: rel[c] * rel.weight for c in count.value})
+
+
 def _breakdown_value(rel: ibis.Table, breakdown: str) -> ibis.Value:
     if breakdown == TOTAL:
         return ibis.literal(TOTAL)
@@ -123,7 +153,10 @@ def _counts(
     store: Store, ind: Indicator, count: Count, mapping: ibis.Table, years: Sequence[int], name: str
 ) -> pd.DataFrame:
     """`count` per unit, year and breakdown value, as column `name`, with its distinct persons."""
-    events = _events(store, count, ind.period, years).join(mapping, "area_code")
+    if is_unit_level(count):
+        events = _unit_level_rows(store, count, ind.period, mapping, years)
+    else:
+        events = _events(store, count, ind.period, years).join(mapping, "area_code")
     history = _base(store, count) if count.measure in ("new_keys", "returning_keys") else None
     frames = []
     for breakdown in (TOTAL, *ind.breakdowns):
@@ -208,10 +241,13 @@ def compute_indicator(store: Store, indicator: Indicator | str, structure: str, 
         cells["denominator"] = np.nan
     _apply_statistic(cells, ind)
     data_years = _years_with_data(store, ind, years)
-    approx = dict(zip(flags["unit_code"], flags["approximate"], strict=True))
-    cells["status"] = np.where(
-        ~cells["year"].isin(data_years), "incomplete", np.where(cells["unit_code"].map(approx), "approximate", "ok")
-    )
+    approx = cells["unit_code"].map(dict(zip(flags["unit_code"], flags["approximate"], strict=True)))
+    if is_unit_level(ind.numerator):
+        split = _unit_level_rows(store, ind.numerator, ind.period, mapping, years)
+        split = split.filter((split.weight < 0.999999) | split.split).select("unit_code", "year").distinct().execute()
+        pairs = set(zip(split["unit_code"], split["year"], strict=True))
+        approx = approx | pd.Series([(u, y) in pairs for u, y in zip(cells["unit_code"], cells["year"], strict=True)])
+    cells["status"] = np.where(~cells["year"].isin(data_years), "incomplete", np.where(approx, "approximate", "ok"))
     cells["indicator"] = ind.id
     cells["structure"] = structure
     cells = cells.rename(columns={"year": "period"})

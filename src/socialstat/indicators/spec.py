@@ -125,6 +125,13 @@ def _age(raw: Any, where: str) -> tuple[int, int] | None:
     return (raw[0], raw[1])
 
 
+def indicator_areas() -> dict[str, Text]:
+    """The chapters an indicator can belong to: the six service areas, and costs."""
+    areas = {c.code: Text(c.sv, c.en) for c in load_model().codes("service_area").codes}
+    areas["costs"] = Text("Kostnader", "Costs")
+    return areas
+
+
 def count_columns(count: Count) -> dict[str, Column]:
     """The columns a count's rows have: its table's, plus its parent's when it is joined `via` one."""
     model = load_model()
@@ -138,8 +145,9 @@ def count_columns(count: Count) -> dict[str, Column]:
 def _parse_count(raw: dict[str, Any], where: str) -> Count:
     model = load_model()
     table = model.table(raw["table"])
-    if table.kind != "microdata":
-        raise SpecificationError(f"{where}: table {table.name!r} is not microdata")
+    unit_level = table.kind == "reference" and "unit_code" in table.column_names and "year" in table.column_names
+    if table.kind != "microdata" and not (unit_level and raw.get("measure") == "sum"):
+        raise SpecificationError(f"{where}: table {table.name!r} is not microdata (nor unit-level figures summed)")
     via = None
     if "via" in raw:
         parent = model.table(raw["via"]["table"])
@@ -216,10 +224,9 @@ def parse_indicator(raw: dict[str, Any], source: str) -> Indicator:
     unknown = set(raw) - {*_REQUIRED, "multiplier", "denominator", "breakdowns", "disclosure", "source", "legal"}
     if unknown:
         raise SpecificationError(f"{source}: unknown fields {sorted(unknown)}")
-    model = load_model()
     where = f"{source} ({raw['id']})"
-    if raw["area"] not in model.codes("service_area").values():
-        raise SpecificationError(f"{where}: area {raw['area']!r} is not a service area")
+    if raw["area"] not in indicator_areas():
+        raise SpecificationError(f"{where}: area {raw['area']!r} is not a service area (or costs)")
     if raw["statistic"] not in STATISTICS:
         raise SpecificationError(f"{where}: statistic must be one of {STATISTICS}")
     if raw["polarity"] not in POLARITIES:
