@@ -8,6 +8,7 @@ breakdown value) is present, with zero where nothing was counted, so a zero can 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import ibis
 import numpy as np
@@ -152,19 +153,26 @@ def _breakdown_value(rel: ibis.Table, breakdown: str) -> ibis.Value:
 def _counts(
     store: Store, ind: Indicator, count: Count, mapping: ibis.Table, years: Sequence[int], name: str
 ) -> pd.DataFrame:
-    """`count` per unit, year and breakdown value, as column `name`, with its distinct persons."""
+    """`count` per unit, year and breakdown value, as column `name`, with its distinct persons (one query)."""
     if is_unit_level(count):
         events = _unit_level_rows(store, count, ind.period, mapping, years)
     else:
         events = _events(store, count, ind.period, years).join(mapping, "area_code")
     history = _base(store, count) if count.measure in ("new_keys", "returning_keys") else None
-    frames = []
+    parts = []
     for breakdown in (TOTAL, *ind.breakdowns):
-        rel = events.mutate(breakdown_value=_breakdown_value(events, breakdown))
+        rel = events.mutate(breakdown_value=_breakdown_value(events, breakdown).cast("string"))
         agg = aggregate(rel, count, ind.period, history)
-        agg = agg.rename({name: "value", f"{name}_persons": "persons"})
-        frames.append(agg.mutate(breakdown=ibis.literal(breakdown)).execute())
-    return pd.concat(frames, ignore_index=True)
+        parts.append(
+            agg.select(
+                "unit_code",
+                year=agg.year.cast("int64"),
+                breakdown_value=agg.breakdown_value,
+                breakdown=ibis.literal(breakdown),
+                **{name: agg.value.cast("float64"), f"{name}_persons": agg.persons.cast("int64")},
+            )
+        )
+    return ibis.union(*parts).execute() if len(parts) > 1 else parts[0].execute()
 
 
 def _denominators(store: Store, ind: Indicator, mapping: ibis.Table, years: Sequence[int]) -> pd.DataFrame:
@@ -173,7 +181,7 @@ def _denominators(store: Store, ind: Indicator, mapping: ibis.Table, years: Sequ
     lo, hi = ind.denominator_age
     pop = store.table("population")
     pop = pop.filter(pop.year.isin(list(years)) & (pop.age >= lo) & (pop.age <= hi)).join(mapping, "area_code")
-    frames = []
+    parts = []
     for breakdown in (TOTAL, *[b for b in ind.breakdowns if b == "sex" or b in AGE_BANDS]):
         if breakdown == "sex":
             value = pop.sex
@@ -181,11 +189,10 @@ def _denominators(store: Store, ind: Indicator, mapping: ibis.Table, years: Sequ
             value = _age_band(pop.age, AGE_BANDS[breakdown])
         else:
             value = ibis.literal(TOTAL)
-        agg = pop.mutate(breakdown_value=value).group_by(["unit_code", "year", "breakdown_value"])
-        frames.append(
-            agg.aggregate(denominator=pop.population.sum()).mutate(breakdown=ibis.literal(breakdown)).execute()
-        )
-    return pd.concat(frames, ignore_index=True)
+        agg = pop.mutate(breakdown_value=value.cast("string")).group_by(["unit_code", "year", "breakdown_value"])
+        agg = agg.aggregate(denominator=pop.population.sum().cast("float64"))
+        parts.append(agg.mutate(breakdown=ibis.literal(breakdown)))
+    return ibis.union(*parts).execute() if len(parts) > 1 else parts[0].execute()
 
 
 def _grid(ind: Indicator, units: list[str], years: Sequence[int]) -> pd.DataFrame:
@@ -211,14 +218,34 @@ def _grid(ind: Indicator, units: list[str], years: Sequence[int]) -> pd.DataFram
     return pd.DataFrame(rows, columns=["unit_code", "year", "breakdown", "breakdown_value"])
 
 
-def compute_indicator(store: Store, indicator: Indicator | str, structure: str, years: Sequence[int]) -> pd.DataFrame:
+@dataclass
+class Run:
+    """One computation over a store, structure and years, with what its indicators share (cached)."""
+
+    store: Store
+    structure: str
+    years: list[int]
+    mapping: ibis.Table = field(init=False)
+    flags: pd.DataFrame = field(init=False)
+    denominators: dict[tuple[object, ...], pd.DataFrame] = field(default_factory=dict)
+    data_years: dict[tuple[object, ...], list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        structures = load_structures()
+        if self.structure not in structures:
+            raise ConfigurationError(f"unknown structure {self.structure!r}; known: {sorted(structures)}")
+        # Materialised once: the mapping is small (one row per area) and every indicator joins it.
+        self.mapping = ibis.memtable(unit_mapping(self.store, structures[self.structure]).execute())
+        self.flags = self.mapping.group_by("unit_code").aggregate(approximate=self.mapping.approximate.any()).execute()
+
+
+def compute_indicator(
+    store: Store, indicator: Indicator | str, structure: str, years: Sequence[int], *, run: Run | None = None
+) -> pd.DataFrame:
     """Results of one indicator for every unit of `structure` and every year in `years`."""
     ind = load_catalogue()[indicator] if isinstance(indicator, str) else indicator
-    structures = load_structures()
-    if structure not in structures:
-        raise ConfigurationError(f"unknown structure {structure!r}; known: {sorted(structures)}")
-    mapping = unit_mapping(store, structures[structure])
-    flags = mapping.group_by("unit_code").aggregate(approximate=mapping.approximate.any()).execute()
+    run = run or Run(store, structure, list(years))
+    mapping, flags = run.mapping, run.flags
     cells = _grid(ind, sorted(flags["unit_code"]), years)
     keys = ["unit_code", "year", "breakdown", "breakdown_value"]
     counted = _counts(store, ind, ind.numerator, mapping, years, "numerator")
@@ -232,7 +259,10 @@ def compute_indicator(store: Store, indicator: Indicator | str, structure: str, 
         cells = cells.merge(den_count.drop(columns="denominator_persons"), on=keys, how="left")
         cells["denominator"] = cells["denominator"].fillna(0).astype(float)
     elif ind.denominator_age is not None:
-        den = _denominators(store, ind, mapping, years)
+        key = (ind.denominator_age, tuple(b for b in ind.breakdowns if b == "sex" or b in AGE_BANDS))
+        if key not in run.denominators:
+            run.denominators[key] = _denominators(store, ind, mapping, years)
+        den = run.denominators[key]
         cells = cells.merge(den, on=["unit_code", "year", "breakdown", "breakdown_value"], how="left")
         totals = den.loc[den["breakdown"] == TOTAL, ["unit_code", "year", "denominator"]]
         cells = cells.merge(totals.rename(columns={"denominator": "_total"}), on=["unit_code", "year"], how="left")
@@ -240,7 +270,10 @@ def compute_indicator(store: Store, indicator: Indicator | str, structure: str, 
     else:
         cells["denominator"] = np.nan
     _apply_statistic(cells, ind)
-    data_years = _years_with_data(store, ind, years)
+    data_key = (ind.numerator.table, ind.numerator.via, ind.period.column)
+    if data_key not in run.data_years:
+        run.data_years[data_key] = _years_with_data(store, ind, years)
+    data_years = run.data_years[data_key]
     approx = cells["unit_code"].map(dict(zip(flags["unit_code"], flags["approximate"], strict=True)))
     if is_unit_level(ind.numerator):
         split = _unit_level_rows(store, ind.numerator, ind.period, mapping, years)
@@ -290,5 +323,6 @@ def compute(store: Store, *, structure: str, years: Sequence[int], ids: Sequence
     unknown = [i for i in ids or [] if i not in catalogue]
     if unknown:
         raise ConfigurationError(f"unknown indicators {unknown}")
-    frames = [compute_indicator(store, catalogue[i], structure, years) for i in (ids or list(catalogue))]
+    run = Run(store, structure, list(years))
+    frames = [compute_indicator(store, catalogue[i], structure, years, run=run) for i in (ids or list(catalogue))]
     return pd.concat(frames, ignore_index=True)
