@@ -87,13 +87,18 @@ def _base(store: Store, count: Count) -> ibis.Table:
     return rel
 
 
-def _events(store: Store, count: Count, period: Period, years: Sequence[int]) -> ibis.Table:
+def _events(
+    store: Store, count: Count, period: Period, years: Sequence[int], breakdowns: Sequence[str] = ()
+) -> ibis.Table:
     """The counted rows, one per (row, year it counts in), with year, age and sex where needed."""
-    rel = _base(store, count).cross_join(ibis.memtable({"year": list(years)}, schema={"year": "int64"}))
-    col = rel[period.column]
-    if period.rule == "event_year":
-        in_year = (col.year() if col.type().is_date() else col) == rel.year
-    else:
+    base = _base(store, count)
+    if period.rule == "event_year":  # each row belongs to one year: no expansion needed
+        col = base[period.column]
+        rel = base.mutate(year=(col.year() if col.type().is_date() else col).cast("int64"))
+        in_year = rel.year.isin(list(years))
+    else:  # a row running over several years counts in each of them
+        rel = base.cross_join(ibis.memtable({"year": list(years)}, schema={"year": "int64"}))
+        col = rel[period.column]
         end = rel[period.end_column]
         if period.rule == "active_in_year":
             first, last = ibis.date(rel.year, 1, 1), ibis.date(rel.year, 12, 31)
@@ -102,7 +107,8 @@ def _events(store: Store, count: Count, period: Period, years: Sequence[int]) ->
             first = last = ibis.date(rel.year, *period.day)
         in_year = (col <= last) & (end.isnull() | (end >= first))
     rel = rel.filter(in_year)
-    if "person_key" in rel.columns:
+    needs_person = count.age is not None or any(b == "sex" or b in AGE_BANDS for b in breakdowns)
+    if needs_person and "person_key" in rel.columns:  # the join costs: only when age or sex is used
         persons = store.table("persons").select("person_key", "birth_year", person_sex="sex")
         rel = rel.left_join(persons, "person_key").mutate(age=lambda t: t.year - t.birth_year)
         if count.age:
@@ -157,7 +163,7 @@ def _counts(
     if is_unit_level(count):
         events = _unit_level_rows(store, count, ind.period, mapping, years)
     else:
-        events = _events(store, count, ind.period, years).join(mapping, "area_code")
+        events = _events(store, count, ind.period, years, ind.breakdowns).join(mapping, "area_code")
     history = _base(store, count) if count.measure in ("new_keys", "returning_keys") else None
     parts = []
     for breakdown in (TOTAL, *ind.breakdowns):
