@@ -170,12 +170,7 @@ def schema_docs(out: Path | None) -> None:
     """
     from socialstat.model.docs import render_data_model
 
-    text = render_data_model() + "\n"
-    if out:
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {out}")
-    else:
-        click.echo(text, nl=False)
+    _write_or_print(render_data_model() + "\n", out)
 
 
 @cli.group()
@@ -228,12 +223,7 @@ def indicators_docs(out: Path | None) -> None:
     """
     from socialstat.indicators.docs import render_catalogue
 
-    text = render_catalogue() + "\n"
-    if out:
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {out}")
-    else:
-        click.echo(text, nl=False)
+    _write_or_print(render_catalogue() + "\n", out)
 
 
 @cli.command()
@@ -296,6 +286,15 @@ def demo(out: Path, seed: int | None) -> None:
     click.echo(f"  summary:                  {result.summary_file}")
     click.echo(f"  indicator results:        {result.results_file}")
     click.echo(f"Generated in {result.synth.seconds:.1f} s.")
+
+
+def _write_or_print(text: str, out: Path | None) -> None:
+    """Write generated text to `out`, or to standard output when no file is given."""
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {out}")
+    else:
+        click.echo(text, nl=False)
 
 
 def main() -> None:
