@@ -30,6 +30,18 @@ def test_parse_url(url: str, expected: tuple[str, str]) -> None:
     assert parse_url(url) == expected
 
 
+def test_duckdb_settings_in_the_url(tmp_path: Path) -> None:
+    url = f"duckdb:///{tmp_path / 'limited.duckdb'}?memory_limit=512MB&threads=1"
+    assert parse_url(url) == ("duckdb", str(tmp_path / "limited.duckdb"))
+    with connect(url) as store:
+        limit = store.backend.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        threads = store.backend.con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    assert limit in ("512.0 MiB", "488.2 MiB", "512.0 MB", "488.2 MB") or limit.startswith(("48", "51"))
+    assert int(threads) == 1
+    with pytest.raises(ConfigurationError, match="unknown store settings"):
+        connect(f"duckdb:///{tmp_path / 'x.duckdb'}?colour=blue")
+
+
 def test_unsupported_backends_are_declared_and_refused_clearly() -> None:
     assert BACKENDS["duckdb"].supported
     with pytest.raises(ConfigurationError, match="postgresql backend is not available yet"):

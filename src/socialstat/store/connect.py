@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import ibis
 
@@ -59,10 +59,22 @@ def parse_url(url: str) -> tuple[str, str]:
         raise ConfigurationError(f"unknown store backend {scheme!r} in {url!r}; known: {sorted(BACKENDS)}")
     if not BACKENDS[scheme].supported:
         raise ConfigurationError(f"the {scheme} backend is not available yet ({BACKENDS[scheme].note})")
-    location = url.split("://", 1)[1]
+    location = url.split("://", 1)[1].split("?", 1)[0]
     if location.startswith("/"):
         location = location[1:]
     return scheme, location or ":memory:"
+
+
+DUCKDB_SETTINGS = ("memory_limit", "threads", "temp_directory")
+
+
+def url_settings(url: str) -> dict[str, str]:
+    """Backend settings given in the URL's query, e.g. `duckdb:///big.duckdb?memory_limit=3GB&threads=2`."""
+    query = parse_qs(urlparse(url).query) if "://" in url else {}
+    unknown = sorted(set(query) - set(DUCKDB_SETTINGS))
+    if unknown:
+        raise ConfigurationError(f"unknown store settings {unknown} in the URL; known: {list(DUCKDB_SETTINGS)}")
+    return {k: v[-1] for k, v in query.items()}
 
 
 class Store:
@@ -124,8 +136,9 @@ def connect(url: str | None = None) -> Store:
             parent = Path(location).parent
             if not parent.exists():
                 raise StoreError(f"cannot open store {url!r}: folder {str(parent)!r} does not exist")
+        settings = url_settings(url)
         try:
-            backend = ibis.duckdb.connect(location)
+            backend = ibis.duckdb.connect(location, **settings)
         except Exception as exc:  # duckdb raises its own IOException etc.
             raise StoreError(f"cannot open store {url!r}: {type(exc).__name__}: {exc}") from None
         return Store(backend, url, kind)
