@@ -583,21 +583,3 @@ def test_on_the_synthetic_data_the_results_agree_with_the_calibration(loaded_sto
     assert total("EB01", 2019)["numerator"] == pytest.approx(15_000, rel=0.01)  # households, published
     assert total("HL02", 2022)["numerator"] == 3_221  # homelessness survey, published
     assert total("VI01", 2022)["numerator"] == pytest.approx(1_000, rel=0.05)  # children, published about 1 000
-
-
-def test_earlier_rows_by_lag_ignore_same_day_duplicates_and_old_history() -> None:
-    import ibis
-
-    from socialstat.indicators.measures import _earlier_by_lag
-
-    rows = ibis.memtable(
-        {
-            "person_key": ["a", "a", "a", "b", "b", "c", "c"],
-            "received_date": [D(2020, 5, 1), D(2021, 1, 1), D(2021, 1, 1), D(2021, 3, 1), D(2021, 3, 1),
-                              D(2019, 1, 1), D(2021, 2, 1)],
-        }
-    )  # fmt: skip
-    found = _earlier_by_lag(rows, "person_key", "received_date", ibis.interval(months=12)).execute()
-    # a: 1 May 2020 is within 12 months of 1 January 2021; b: a second row on the same day is not earlier;
-    # c: January 2019 is too long ago; a's own first year (2020) has nothing before it.
-    assert sorted(zip(found["person_key"], found["year"], strict=True)) == [("a", 2021)]

@@ -71,15 +71,11 @@ def aggregate(rel: ibis.Table, count: Count, period: Period, history: ibis.Table
         assert count.lookback is not None
         amount, unit = count.lookback
         back = ibis.interval(months=amount) if unit == "months" else ibis.interval(years=amount)
-        if period.end_column is None:
-            earlier = _earlier_by_lag(history, key, period.column, back)
-            had = per_key.join(earlier, [key, "year"]).select(*GROUP, key).distinct()
-        else:
-            h = history.select(h_key=history[key], h_start=history[period.column], h_end=_history_end(history, period))
-            earlier = per_key.join(
-                h, (per_key[key] == h.h_key) & (h.h_start < per_key.first) & (h.h_end >= per_key.first - back)
-            )
-            had = earlier.select(*GROUP, key).distinct()
+        h = history.select(h_key=history[key], h_start=history[period.column], h_end=_history_end(history, period))
+        earlier = per_key.join(
+            h, (per_key[key] == h.h_key) & (h.h_start < per_key.first) & (h.h_end >= per_key.first - back)
+        )
+        had = earlier.select(*GROUP, key).distinct()
         chosen = (
             per_key.anti_join(had, [*GROUP, key]) if measure == "new_keys" else per_key.semi_join(had, [*GROUP, key])
         )
@@ -87,22 +83,6 @@ def aggregate(rel: ibis.Table, count: Count, period: Period, history: ibis.Table
             value=chosen[key].nunique().cast("float64"), persons=chosen[key].nunique()
         )
     raise AssertionError(f"unknown measure {measure!r}")  # spec.py rejects unknown measures
-
-
-def _earlier_by_lag(history: ibis.Table, key: str, column: str, back: ibis.Value) -> ibis.Table:
-    """(key, year) pairs whose first row of the year had an earlier row within `back` before it.
-
-    One pass with a window (each row's previous date for its key) instead of a range join: the previous date
-    of the year's first row, strictly earlier (a second row on the same day is not 'earlier').
-    """
-    rows = history.select(k=history[key], d=history[column]).filter(lambda t: t.d.notnull())
-    rows = rows.mutate(prev=rows.d.lag().over(ibis.window(group_by=rows.k, order_by=rows.d)), year=rows.d.year())
-    rows = rows.mutate(prev=ibis.ifelse(rows.prev < rows.d, rows.prev, ibis.null("date")))
-    firsts = rows.group_by(["k", "year"]).aggregate(first=rows.d.min())
-    at_first = rows.join(firsts, ["k", "year"]).filter(lambda t: t.d == t.first)
-    info = at_first.group_by(["k", "year"]).aggregate(first=at_first.first.max(), prev=at_first.prev.min())
-    info = info.filter(info.prev.notnull() & (info.prev >= info.first - back))
-    return info.select(**{key: info.k}, year=info.year.cast("int64"))
 
 
 def _history_end(history: ibis.Table, period: Period) -> ibis.Value:
