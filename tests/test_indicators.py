@@ -152,6 +152,16 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
             ),  # 17
             _intervention("i11", "anna", LINNE, D(2021, 3, 1), None, "contact_person"),
             _intervention(
+                "i13",
+                "eva",
+                LINNE,
+                D(2021, 5, 1),
+                D(2021, 5, 10),
+                "protected_housing",
+                service_area="domestic_violence",
+                reason_violence=True,
+            ),
+            _intervention(
                 "i12",
                 "dan",
                 HJALLBO,
@@ -431,7 +441,8 @@ def test_referral_histories_and_placements(store: Store) -> None:
         ("BU13", 2021, "total", None, 1),  # anna's contact person
         ("VI02", 2021, "total", None, 1),  # eva, 22
         ("VI02", 2020, "total", None, 0),
-        ("VI03", 2021, "total", None, 0),  # nobody in protected housing
+        ("VI03", 2021, "total", None, 1),  # eva in protected housing
+        ("VI03", 2020, "total", None, 0),
         ("VI05", 2021, "total", None, 1),  # dan
         ("KR01", 2021, "total", None, 1),  # bo at 18
         ("KR01", 2020, "total", None, 0),  # dan's exit programme: he is 40
@@ -446,6 +457,15 @@ def test_referral_histories_and_placements(store: Store) -> None:
         ("HL01", 2020, "total", 3 / ((10 + 5) * 2 * 101) * 10_000, 3),  # three persons in the survey week
         ("HL02", 2020, "1", None, 3),
         ("EB11", 2021, "unemployed", None, 2),
+        ("BU02B", 2021, "total", 2 / ((10 + 5) * 2 * 18) * 1000, 2),  # anna (11) and cilla (6); bo is 18
+        ("KR02B", 2020, "total", None, 1),  # dan's exit programme began in June 2020
+        ("KR02B", 2021, "total", None, 0),
+        ("KR02C", 2021, "total", None, 1),  # ... and ended in March 2021
+        ("KR02C", 2020, "total", None, 0),
+        ("MB03B", 2019, "total", None, 1),  # dan under LVM on 1 November 2019
+        ("MB03B", 2020, "total", None, 0),
+        ("VI03B", 2021, "total", None, 10),  # eva: 1 to 10 May
+        ("VI03B", 2020, "total", None, 0),  # zero days, not missing
     ],
 )
 def test_every_indicator_on_the_hand_made_data(
