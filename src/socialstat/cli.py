@@ -151,7 +151,7 @@ def summary(db: str | None, table: str) -> None:
 
 @cli.group()
 def schema() -> None:
-    """The canonical model: show it or write its documentation."""
+    """The canonical model: write its documentation (docs/data-model.md)."""
 
 
 @schema.command("docs")
