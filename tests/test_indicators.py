@@ -458,6 +458,7 @@ def test_referral_histories_and_placements(store: Store) -> None:
         ("HL02", 2020, "1", None, 3),
         ("EB11", 2021, "unemployed", None, 2),
         ("BU02B", 2021, "total", 2 / ((10 + 5) * 2 * 18) * 1000, 2),  # anna (11) and cilla (6); bo is 18
+        ("BU03C", 2021, "total", 50.0, 2),  # 1 % of 3 children rounds up to one: anna, 2 of the 4 referrals
         ("KR02B", 2020, "total", None, 1),  # dan's exit programme began in June 2020
         ("KR02B", 2021, "total", None, 0),
         ("KR02C", 2021, "total", None, 1),  # ... and ended in March 2021
@@ -561,6 +562,7 @@ def _raw(**changes: object) -> dict[str, object]:
         ({"numerator": {"table": "referrals", "measure": "keys_with_rows", "count": "person_key"}}, "needs min_rows"),
         ({"numerator": {"table": "referrals", "measure": "new_keys", "count": "person_key"}}, "needs a lookback"),
         ({"numerator": {"table": "referrals", "measure": "new_keys"}}, "needs a key to count"),
+        ({"numerator": {"table": "referrals", "measure": "top_keys_rows", "count": "person_key"}}, "needs top"),
         ({"statistic": "ratio", "denominator": {"constant": 12, "population": [0, 20]}}, "give one denominator"),
         (
             {

@@ -34,6 +34,8 @@ def _measured(count: Count) -> str:
         return f"sum over distinct {key} of its largest {values} in the year"
     if count.measure == "keys_with_rows":
         return f"distinct {key} with at least {count.min_rows} rows in the year"
+    if count.measure == "top_keys_rows":
+        return f"rows of the {count.top:.0%} of {key} with the most rows (rounded up to whole keys)"
     if count.measure == "days_in_year":
         return "days each row runs within the year, summed"
     if count.measure in ("new_keys", "returning_keys") and count.lookback:

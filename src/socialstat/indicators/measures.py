@@ -11,7 +11,9 @@ distinct persons or keys behind the value, for disclosure control). A definition
 - `keys_with_rows`: distinct keys with at least `min_rows` rows in the year (long-term assistance: 10 months);
 - `days_in_year`: the days each row runs within the year, summed (care days);
 - `new_keys` / `returning_keys`: keys whose first row of the year had no earlier row within `lookback`
-  before it (new households, new placements), or had one (re-referrals).
+  before it (new households, new placements), or had one (re-referrals);
+- `top_keys_rows`: the rows of the `top` share of keys with the most rows (rounded up to whole keys; ties
+  broken by key, so the result is deterministic): the referrals of the 1 % most-referred children.
 """
 
 from __future__ import annotations
@@ -66,6 +68,13 @@ def aggregate(rel: ibis.Table, count: Count, period: Period, history: ibis.Table
     if measure == "keys_with_rows":
         kept = per_key.filter(per_key.rows >= (count.min_rows or 1))
         return kept.group_by(GROUP).aggregate(value=kept[key].nunique().cast("float64"), persons=kept[key].nunique())
+    if measure == "top_keys_rows":
+        assert count.top is not None
+        rank = ibis.row_number().over(group_by=GROUP, order_by=[ibis.desc(per_key.rows), per_key[key]])
+        keys = per_key[key].count().over(group_by=GROUP)
+        ranked = per_key.mutate(rank=rank, keys=keys)
+        top = ranked.filter(ranked["rank"] < (ranked["keys"] * count.top).ceil())
+        return top.group_by(GROUP).aggregate(value=top.rows.sum().cast("float64"), persons=top[key].nunique())
     if measure in ("new_keys", "returning_keys"):
         assert history is not None
         assert count.lookback is not None

@@ -21,7 +21,9 @@ from socialstat.model import load_model
 from socialstat.model.spec import Column
 
 STATISTICS = ("count", "proportion", "rate", "ratio")
-MEASURES = ("count", "sum", "sum_per_key", "keys_with_rows", "days_in_year", "new_keys", "returning_keys")
+MEASURES = (
+    "count", "sum", "sum_per_key", "keys_with_rows", "days_in_year", "new_keys", "returning_keys", "top_keys_rows"
+)  # fmt: skip
 POLARITIES = ("higher_is_better", "higher_is_worse", "none")
 PERIOD_RULES = ("event_year", "active_in_year", "point_in_time")
 AGE_BANDS: dict[str, tuple[tuple[int, int], ...]] = {
@@ -70,6 +72,7 @@ class Count:
     value: tuple[str, ...] = ()  # numeric columns summed by the sum measures
     min_rows: int | None = None  # for keys_with_rows
     lookback: tuple[int, str] | None = None  # for new_keys / returning_keys: (amount, "months" | "years")
+    top: float | None = None  # for top_keys_rows: the share of keys with the most rows (0.01 = top 1 %)
 
 
 Numerator = Count
@@ -202,6 +205,11 @@ def _parse_count(raw: dict[str, Any], where: str) -> Count:
         if len(units) != 1 or not isinstance(spec[units[0]], int) or spec[units[0]] < 1:
             raise SpecificationError(f"{where}: {measure} needs a lookback in whole months or years")
         lookback = (spec[units[0]], units[0])
+    top = raw.get("top")
+    if measure == "top_keys_rows" and counted == "rows":
+        raise SpecificationError(f"{where}: measure top_keys_rows needs a key to count (count: a column)")
+    if measure == "top_keys_rows" and not (isinstance(top, float) and 0 < top < 1):
+        raise SpecificationError(f"{where}: top_keys_rows needs top, a share between 0 and 1 (0.01 = 1 %)")
     return Count(
         table.name,
         counted,
@@ -213,6 +221,7 @@ def _parse_count(raw: dict[str, Any], where: str) -> Count:
         value,
         min_rows,
         lookback,
+        top,
     )
 
 
