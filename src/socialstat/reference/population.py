@@ -14,7 +14,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from socialstat.reference.units import GOTEBORG, goteborg_areas, municipalities
+from socialstat.reference.units import GOTEBORG, data_path, goteborg_areas, municipalities
 
 AGES = np.arange(0, 101)
 DEFAULT_GROWTH = 0.008  # yearly growth where no published figure exists (synthetic assumption)
@@ -99,9 +99,7 @@ def _interpolate(known: dict[int, int], years: Sequence[int]) -> dict[int, int]:
 
 @cache
 def _published_totals() -> dict[str, dict[int, int]]:
-    from socialstat.reference.units import _data_path
-
-    with _data_path("gr_municipalities.csv").open("rb") as fh:
+    with data_path("gr_municipalities.csv").open("rb") as fh:
         gr = pd.read_csv(fh, dtype={"kommun_kod": str})
     known: dict[str, dict[int, int]] = {}
     for row in municipalities().itertuples():

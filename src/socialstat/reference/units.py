@@ -25,14 +25,15 @@ GOTEBORG = "1480"
 STRUCTURE_FROM = dt.date(2007, 1, 1)
 
 
-def _data_path(name: str) -> Any:
+def data_path(name: str) -> Any:
+    """A file shipped in socialstat/reference/data/."""
     return resources.files("socialstat.reference").joinpath("data", name)
 
 
 @cache
 def organisation() -> dict[str, Any]:
     """The organisation file (region, Göteborg's districts, administrations and areas) as a mapping."""
-    data: dict[str, Any] = yaml.safe_load(_data_path("organisation.yaml").read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.safe_load(data_path("organisation.yaml").read_text(encoding="utf-8"))
     gbg = data["goteborg"]
     codes = [*gbg["districts"], *gbg["administrations"], *gbg["areas"]]
     codes += [d["administration"] for d in gbg["districts"].values()]
@@ -46,9 +47,9 @@ def organisation() -> dict[str, Any]:
 @cache
 def municipalities() -> pd.DataFrame:
     """All Swedish municipalities: code, name, county, a population figure where known, and GR membership."""
-    with _data_path("municipalities.csv").open("rb") as fh:
+    with data_path("municipalities.csv").open("rb") as fh:
         frame = pd.read_csv(fh, dtype={"municipality_code": str, "county_code": str})
-    with _data_path("gr_municipalities.csv").open("rb") as fh:
+    with data_path("gr_municipalities.csv").open("rb") as fh:
         gr = pd.read_csv(fh, dtype={"kommun_kod": str})
     frame["in_gr"] = frame["municipality_code"].isin(gr["kommun_kod"])
     return frame

@@ -24,16 +24,14 @@ COUPLES = ("couple_no_children", "couple_with_children")
 def target_households(m: Municipality, year: int) -> int:
     """Households with at least one payment in `year`: Göteborg's published counts (else Göteborg's 2019
     figure moved with the national series); elsewhere a share of the national count less Göteborg's."""
-    p = parameters()["assistance"]
     if m.code == GOTEBORG:
-        if year in p["goteborg_households"]:
-            return int(p["goteborg_households"][year])
-        return round(p["goteborg_households"][2019] * national_households(year) / national_households(2019))
+        return round(_goteborg_households(year))
     rest = national_households(year) - _goteborg_households(year)
     return round(rest * share_of_rest(m.code, year, m.seed, "assistance"))
 
 
 def _goteborg_households(year: int) -> float:
+    """Göteborg's published count, else its 2019 count moved with the national series."""
     p = parameters()["assistance"]
     if year in p["goteborg_households"]:
         return float(p["goteborg_households"][year])

@@ -14,14 +14,14 @@ from functools import cache
 import pandas as pd
 
 from socialstat.reference.population import municipality_totals
-from socialstat.reference.units import GOTEBORG, _data_path, municipalities
+from socialstat.reference.units import GOTEBORG, data_path, municipalities
 from socialstat.synth.common import by_year, parameters
 from socialstat.synth.context import municipal_index
 
 
 @cache
 def _assistance_series() -> pd.DataFrame:
-    with _data_path("national_assistance_households.csv").open("rb") as fh:
+    with data_path("national_assistance_households.csv").open("rb") as fh:
         return pd.read_csv(fh).set_index("ar")
 
 
