@@ -86,6 +86,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
             {"person_key": K["cilla"], "birth_year": 2015, "sex": "F", "identity_kind": "samordningsnummer"},
             {"person_key": K["dan"], "birth_year": 1980, "sex": "M", "identity_kind": "personnummer"},
             {"person_key": K["eva"], "birth_year": 1999, "sex": "F", "identity_kind": "personnummer"},  # 21 in 2020
+            # assistance applicants: hh1 turns 24 in 2021 (25 in 2022), hh2 turns 25 in 2021
+            {"person_key": K["hh1"], "birth_year": 1997, "sex": "M", "identity_kind": "personnummer"},
+            {"person_key": K["hh2"], "birth_year": 1996, "sex": "F", "identity_kind": "samordningsnummer"},
         ]
     )
     referrals = pd.DataFrame(
@@ -342,6 +345,9 @@ def test_vi01_mb03_and_eb01(store: Store) -> None:
     assert cell(eb, "1480-A-NO", 2021)["numerator"] == 1
     assert cell(eb, "1480-A-CE", 2021, "household_type", "single_woman_no_children")["numerator"] == 1
     assert cell(eb, "1480-A-CE", 2021, "household_type", "single_woman_with_children")["numerator"] == 1
+    assert cell(eb, "1480-A-CE", 2021, "sex", "F")["numerator"] == 1  # the applicant's sex
+    assert cell(eb, "1480-A-CE", 2021, "age_adults", "25-64")["numerator"] == 1  # hh2's applicant at 25
+    assert cell(eb, "1480-A-NO", 2021, "age_adults", "18-24")["numerator"] == 1  # hh1's at 24
 
 
 def test_reasons_are_counted_through_their_referral(store: Store) -> None:
@@ -457,6 +463,10 @@ def test_referral_histories_and_placements(store: Store) -> None:
         ("HL01", 2020, "total", 3 / ((10 + 5) * 2 * 101) * 10_000, 3),  # three persons in the survey week
         ("HL02", 2020, "1", None, 3),
         ("EB11", 2021, "unemployed", None, 2),
+        ("EB10", 2021, "total", 1 / ((10 + 5) * 2 * 7) * 100, 1),  # hh1's applicant at 24; hh2's is 25
+        ("EB10", 2021, "M", 1 / ((10 + 5) * 7) * 100, 1),  # the denominator is the men aged 18–24
+        ("EB10", 2021, "F", 0.0, 0),
+        ("EB10", 2020, "total", None, 1),  # hh1 at 23 (December 2020)
         ("BU02B", 2021, "total", 2 / ((10 + 5) * 2 * 18) * 1000, 2),  # anna (11) and cilla (6); bo is 18
         ("BU03C", 2021, "total", 50.0, 2),  # 1 % of 3 children rounds up to one: anna, 2 of the 4 referrals
         ("KR02B", 2020, "total", None, 1),  # dan's exit programme began in June 2020

@@ -195,6 +195,28 @@ def test_assistance_falls_while_the_long_term_share_rises(gr_sql: duckdb.DuckDBP
         assert by_year[b][1] > by_year[a][1]
 
 
+def test_assistance_applicants_are_persons_with_the_age_profile_of_recipients(
+    gr_sql: duckdb.DuckDBPyConnection,
+) -> None:
+    missing = one(
+        gr_sql,
+        """SELECT count(DISTINCT household_key) FROM assistance_payments a
+           WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.person_key = a.household_key)""",
+    )
+    assert missing == 0
+    # New households (no payment the year before): applicant_age gives 0.17 young adults 18–24 to households
+    # without children and 0.06 (the 20–24 band) to those with children: about 0.13 over all types.
+    young, single_women_female = gr_sql.execute(
+        """WITH h AS (SELECT household_key, min(month) AS first, any_value(household_type) AS t
+                      FROM assistance_payments GROUP BY 1)
+           SELECT avg((year(h.first) - p.birth_year BETWEEN 18 AND 24)::INT),
+                  avg(CASE WHEN h.t LIKE 'single_woman%' THEN (p.sex = 'F')::INT END)
+           FROM h JOIN persons p ON p.person_key = h.household_key WHERE year(h.first) >= 2017"""
+    ).fetchall()[0]
+    assert young == pytest.approx(0.17 * 0.62 + 0.06 * 0.38, abs=0.02)  # 38 % of household types have children
+    assert single_women_female == 1.0
+
+
 @pytest.mark.parametrize(("year", "persons"), [(2019, 5_015), (2020, 3_733), (2021, 3_161), (2022, 3_221)])
 def test_goteborg_homelessness_survey(gr_sql: duckdb.DuckDBPyConnection, year: int, persons: int) -> None:
     n = one(

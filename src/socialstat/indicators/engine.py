@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from socialstat.errors import ConfigurationError
-from socialstat.indicators.measures import aggregate
+from socialstat.indicators.measures import aggregate, earlier_hits, mark_earlier, same_rows
 from socialstat.indicators.spec import (
     AGE_BANDS,
     Count,
@@ -25,6 +25,7 @@ from socialstat.indicators.spec import (
     count_columns,
     load_catalogue,
     load_structures,
+    person_column,
 )
 from socialstat.model import load_model
 from socialstat.stats import proportion, rate
@@ -108,9 +109,12 @@ def _events(
         in_year = (col <= last) & (end.isnull() | (end >= first))
     rel = rel.filter(in_year)
     needs_person = count.age is not None or any(b == "sex" or b in AGE_BANDS for b in breakdowns)
-    if needs_person and "person_key" in rel.columns:  # the join costs: only when age or sex is used
-        persons = store.table("persons").select("person_key", "birth_year", person_sex="sex")
-        rel = rel.left_join(persons, "person_key").mutate(age=lambda t: t.year - t.birth_year)
+    key = person_column(count)
+    if needs_person and key is not None:  # the join costs: only when age or sex is used
+        people = store.table("persons")
+        people = people.select(person_id=people.person_key, birth_year=people.birth_year, person_sex=people.sex)
+        rel = rel.left_join(people, rel[key] == people.person_id).drop("person_id")
+        rel = rel.mutate(age=rel.year - rel.birth_year)
         if count.age:
             rel = rel.filter((rel.age >= count.age[0]) & (rel.age <= count.age[1]))
     return rel
@@ -157,18 +161,31 @@ def _breakdown_value(rel: ibis.Table, breakdown: str) -> ibis.Value:
 
 
 def _counts(
-    store: Store, ind: Indicator, count: Count, mapping: ibis.Table, years: Sequence[int], name: str
+    store: Store,
+    ind: Indicator,
+    count: Count,
+    mapping: ibis.Table,
+    years: Sequence[int],
+    name: str,
+    denominator: Count | None = None,
 ) -> pd.DataFrame:
-    """`count` per unit, year and breakdown value, as column `name`, with its distinct persons (one query)."""
+    """`count` per unit, year and breakdown value, as column `name`, with its distinct persons (one query);
+    with a `denominator` counting the same rows (measures.same_rows), that too, as column `denominator`."""
     if is_unit_level(count):
         events = _unit_level_rows(store, count, ind.period, mapping, years)
     else:
         events = _events(store, count, ind.period, years, ind.breakdowns).join(mapping, "area_code")
-    history = _base(store, count) if count.measure in ("new_keys", "returning_keys") else None
+    breakdowns = (TOTAL, *ind.breakdowns)
+    cached: list[ibis.Table] = []
+    if count.measure in ("new_keys", "returning_keys"):
+        branches = _first_rows(store, events, count, ind, cached)
+    else:
+        branches = [events.mutate(breakdown_value=_breakdown_value(events, b).cast("string")) for b in breakdowns]
     parts = []
-    for breakdown in (TOTAL, *ind.breakdowns):
-        rel = events.mutate(breakdown_value=_breakdown_value(events, breakdown).cast("string"))
-        agg = aggregate(rel, count, ind.period, history)
+    for breakdown, rel in zip(breakdowns, branches, strict=True):
+        rel = rel.select(*_used_columns(rel, count, ind))
+        agg = aggregate(rel, count, ind.period, persons=name == "numerator", denominator=denominator)
+        extra = {"denominator": agg.denominator.cast("float64")} if denominator is not None else {}
         parts.append(
             agg.select(
                 "unit_code",
@@ -176,9 +193,51 @@ def _counts(
                 breakdown_value=agg.breakdown_value,
                 breakdown=ibis.literal(breakdown),
                 **{name: agg.value.cast("float64"), f"{name}_persons": agg.persons.cast("int64")},
+                **extra,
             )
         )
-    return ibis.union(*parts).execute() if len(parts) > 1 else parts[0].execute()
+    try:
+        return ibis.union(*parts).execute() if len(parts) > 1 else parts[0].execute()
+    finally:
+        for table in cached:
+            table.release()
+
+
+def _first_rows(
+    store: Store, events: ibis.Table, count: Count, ind: Indicator, cached: list[ibis.Table]
+) -> list[ibis.Table]:
+    """For new/returning keys: per breakdown, one row per key, unit and year with its first date there, marked
+    `earlier` (measures.mark_earlier). Sex and age are the same for all of a key's rows in a year, so those
+    breakdowns reuse the total's first rows; the look back runs once for all breakdowns. The intermediate
+    tables are materialised in the backend (and released by the caller): each is read several times."""
+    key, date = count.count, ind.period.column
+    attrs = [c for c in ("age", "person_sex") if c in events.columns]
+    per_key = events.group_by(["unit_code", "year", key, *attrs]).aggregate(first=events[date].min()).cache()
+    cached.append(per_key)
+    firsts: dict[str, ibis.Table] = {}
+    sources = [per_key]
+    for breakdown in (TOTAL, *ind.breakdowns):
+        if breakdown == TOTAL or breakdown == "sex" or breakdown in AGE_BANDS:
+            firsts[breakdown] = per_key.mutate(breakdown_value=_breakdown_value(per_key, breakdown).cast("string"))
+        else:
+            rel = events.mutate(breakdown_value=_breakdown_value(events, breakdown).cast("string"))
+            group = rel.group_by(["unit_code", "year", "breakdown_value", key])
+            firsts[breakdown] = group.aggregate(first=rel[date].min())
+            sources.append(firsts[breakdown])
+    hits = earlier_hits(sources, _base(store, count), count, ind.period).cache()
+    cached.append(hits)
+    return [mark_earlier(f, hits, count) for f in firsts.values()]
+
+
+def _used_columns(rel: ibis.Table, count: Count, ind: Indicator) -> list[str]:
+    """The columns the measures read: the rest is not carried into the aggregation."""
+    personal = load_model().table(count.table).personal_columns
+    denominator = ind.denominator_count.count if ind.denominator_count else None
+    wanted = [
+        "unit_code", "year", "breakdown_value", count.count, *personal[:1], *count.value, denominator,
+        ind.period.column, ind.period.end_column, "first", "earlier",
+    ]  # fmt: skip
+    return list(dict.fromkeys(c for c in wanted if c and c in rel.columns))
 
 
 def _denominators(store: Store, ind: Indicator, mapping: ibis.Table, years: Sequence[int]) -> pd.DataFrame:
@@ -254,12 +313,17 @@ def compute_indicator(
     mapping, flags = run.mapping, run.flags
     cells = _grid(ind, sorted(flags["unit_code"]), years)
     keys = ["unit_code", "year", "breakdown", "breakdown_value"]
-    counted = _counts(store, ind, ind.numerator, mapping, years, "numerator")
+    together = same_rows(ind.numerator, ind.denominator_count)
+    counted = _counts(
+        store, ind, ind.numerator, mapping, years, "numerator", ind.denominator_count if together else None
+    )
     cells = cells.merge(counted.rename(columns={"numerator_persons": "persons"}), on=keys, how="left")
     cells["numerator"] = cells["numerator"].fillna(0).astype(float)
     cells["persons"] = cells["persons"].fillna(0).astype("int64")
     if ind.denominator_constant is not None:
         cells["denominator"] = ind.denominator_constant
+    elif together:
+        cells["denominator"] = cells["denominator"].fillna(0).astype(float)
     elif ind.denominator_count is not None:
         den_count = _counts(store, ind, ind.denominator_count, mapping, years, "denominator")
         cells = cells.merge(den_count.drop(columns="denominator_persons"), on=keys, how="left")

@@ -46,52 +46,101 @@ def _days_in_year(rel: ibis.Table, period: Period) -> ibis.Value:
     return (end.delta(start, unit="day") + 1).cast("int64")
 
 
-def aggregate(rel: ibis.Table, count: Count, period: Period, history: ibis.Table | None = None) -> ibis.Table:
-    """Apply `count.measure` to the year's rows `rel`; `history` is every counted row (for new/returning)."""
+def same_rows(numerator: Count, denominator: Count | None) -> bool:
+    """Whether `denominator` counts the numerator's own rows (same table, parent, filters, age and time limit)
+    in a way `aggregate` can give alongside the numerator, so both come from one pass over the rows."""
+    if denominator is None or denominator.measure != "count":
+        return False
+    n, d = numerator, denominator
+    if (n.table, n.via, n.filters, n.age, n.within) != (d.table, d.via, d.filters, d.age, d.within):
+        return False
+    if n.measure in ("count", "sum", "days_in_year"):
+        return True
+    if n.measure in ("new_keys", "returning_keys"):
+        return d.count == n.count
+    return d.count in (n.count, "rows")
+
+
+def aggregate(
+    rel: ibis.Table, count: Count, period: Period, *, persons: bool = True, denominator: Count | None = None
+) -> ibis.Table:
+    """Apply `count.measure` to the year's rows `rel` (marked by `mark_earlier` for new/returning keys).
+
+    Returns `value` and `persons` per group; `persons=False` gives 0 instead (a denominator needs no persons,
+    and counting distinct persons is the costly part). With a `denominator` that counts the same rows
+    (`same_rows`), its count comes out of the same pass as column `denominator`.
+    """
     measure = count.measure
-    if measure == "count":
-        value = rel.count() if count.count == "rows" else rel[count.count].nunique()
-        return rel.group_by(GROUP).aggregate(value=value.cast("float64"), persons=_persons(rel, count))
-    if measure == "sum":
-        return rel.group_by(GROUP).aggregate(value=_value_sum(rel, count.value).sum(), persons=_persons(rel, count))
-    if measure == "days_in_year":
-        days = _days_in_year(rel, period)
-        return rel.group_by(GROUP).aggregate(value=days.sum().cast("float64"), persons=_persons(rel, count))
+    metrics: dict[str, ibis.Value]
+    if measure in ("count", "sum", "days_in_year"):  # straight from the rows
+        if measure == "count":
+            value = rel.count() if count.count == "rows" else rel[count.count].nunique()
+        elif measure == "sum":
+            value = _value_sum(rel, count.value).sum()
+        else:
+            value = _days_in_year(rel, period).sum()
+        metrics = {"value": value.cast("float64")}
+        if persons:
+            metrics["persons"] = _persons(rel, count)
+        if denominator is not None:
+            metrics["denominator"] = rel.count() if denominator.count == "rows" else rel[denominator.count].nunique()
+        return _with_persons(rel.group_by(GROUP).aggregate(**metrics))
     key = count.count
+    if measure in ("new_keys", "returning_keys"):  # the rows are keys, marked by mark_earlier
+        if "earlier" not in rel.columns:
+            raise AssertionError("new_keys / returning_keys need the keys marked by mark_earlier")
+        chosen = ~rel.earlier if measure == "new_keys" else rel.earlier
+        metrics = {"value": rel[key].nunique(where=chosen).cast("float64"), "persons": rel[key].nunique(where=chosen)}
+        if denominator is not None:
+            metrics["denominator"] = rel[key].nunique()
+        return rel.group_by(GROUP).aggregate(**metrics)
     per_key = rel.group_by([*GROUP, key]).aggregate(
         size=_value_sum(rel, count.value).max() if count.value else rel.count(),
         rows=rel.count(),
-        first=rel[period.column].min(),
     )
-    if measure == "sum_per_key":
-        return per_key.group_by(GROUP).aggregate(value=per_key.size.sum(), persons=per_key[key].nunique())
-    if measure == "keys_with_rows":
-        kept = per_key.filter(per_key.rows >= (count.min_rows or 1))
-        return kept.group_by(GROUP).aggregate(value=kept[key].nunique().cast("float64"), persons=kept[key].nunique())
-    if measure == "top_keys_rows":
+    if measure == "top_keys_rows":  # rank keys by their rows: the top share's rows
         assert count.top is not None
         rank = ibis.row_number().over(group_by=GROUP, order_by=[ibis.desc(per_key.rows), per_key[key]])
-        keys = per_key[key].count().over(group_by=GROUP)
-        ranked = per_key.mutate(rank=rank, keys=keys)
-        top = ranked.filter(ranked["rank"] < (ranked["keys"] * count.top).ceil())
-        return top.group_by(GROUP).aggregate(value=top.rows.sum().cast("float64"), persons=top[key].nunique())
-    if measure in ("new_keys", "returning_keys"):
-        assert history is not None
-        assert count.lookback is not None
-        amount, unit = count.lookback
-        back = ibis.interval(months=amount) if unit == "months" else ibis.interval(years=amount)
-        h = history.select(h_key=history[key], h_start=history[period.column], h_end=_history_end(history, period))
-        earlier = per_key.join(
-            h, (per_key[key] == h.h_key) & (h.h_start < per_key.first) & (h.h_end >= per_key.first - back)
-        )
-        had = earlier.select(*GROUP, key).distinct()
-        chosen = (
-            per_key.anti_join(had, [*GROUP, key]) if measure == "new_keys" else per_key.semi_join(had, [*GROUP, key])
-        )
-        return chosen.group_by(GROUP).aggregate(
-            value=chosen[key].nunique().cast("float64"), persons=chosen[key].nunique()
-        )
-    raise AssertionError(f"unknown measure {measure!r}")  # spec.py rejects unknown measures
+        ranked = per_key.mutate(rank=rank, keys=per_key[key].count().over(group_by=GROUP))
+        per_key = ranked.mutate(chosen=ranked["rank"] < (ranked["keys"] * count.top).ceil())
+        metrics = {"value": per_key.rows.sum(where=per_key.chosen)}
+    elif measure == "keys_with_rows":
+        per_key = per_key.mutate(chosen=per_key.rows >= (count.min_rows or 1))
+        metrics = {"value": per_key[key].nunique(where=per_key.chosen)}
+    elif measure == "sum_per_key":
+        per_key = per_key.mutate(chosen=ibis.literal(True))
+        metrics = {"value": per_key.size.sum()}
+    else:
+        raise AssertionError(f"unknown measure {measure!r}")  # spec.py rejects unknown measures
+    metrics["value"] = metrics["value"].cast("float64")
+    metrics["persons"] = per_key[key].nunique(where=per_key.chosen)
+    if denominator is not None:
+        metrics["denominator"] = per_key.rows.sum() if denominator.count == "rows" else per_key[key].nunique()
+    return per_key.group_by(GROUP).aggregate(**metrics)
+
+
+def _with_persons(agg: ibis.Table) -> ibis.Table:
+    return agg if "persons" in agg.columns else agg.mutate(persons=ibis.literal(0))
+
+
+def earlier_hits(firsts: list[ibis.Table], history: ibis.Table, count: Count, period: Period) -> ibis.Table:
+    """The distinct (p_key, p_date) among `firsts` (tables of `count.count` and `first`) whose key had a row
+    in `history` starting before p_date and still running (or dated) within `count.lookback` before it."""
+    assert count.lookback is not None
+    key, date = count.count, period.column
+    amount, unit = count.lookback
+    back = ibis.interval(months=amount) if unit == "months" else ibis.interval(years=amount)
+    pairs = ibis.union(*[f.select(p_key=f[key], p_date=f.first) for f in firsts], distinct=True)
+    h = history.select(h_key=history[key], h_start=history[date], h_end=_history_end(history, period))
+    hits = pairs.join(h, (pairs.p_key == h.h_key) & (h.h_start < pairs.p_date) & (h.h_end >= pairs.p_date - back))
+    return hits.select("p_key", "p_date").distinct()
+
+
+def mark_earlier(firsts: ibis.Table, hits: ibis.Table, count: Count) -> ibis.Table:
+    """`firsts` (one row per key and group, with its `first` date) with `earlier`: whether it is among `hits`."""
+    found = hits.mutate(earlier=ibis.literal(True))
+    marked = firsts.left_join(found, (firsts[count.count] == found.p_key) & (firsts.first == found.p_date))
+    return marked.drop("p_key", "p_date").mutate(earlier=marked.earlier.fill_null(False))
 
 
 def _history_end(history: ibis.Table, period: Period) -> ibis.Value:

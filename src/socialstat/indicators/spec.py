@@ -135,6 +135,15 @@ def indicator_areas() -> dict[str, Text]:
     return areas
 
 
+def person_column(count: Count) -> str | None:
+    """The column of a count's rows that names a person of `persons` (for age and sex), if any: the person
+    (`person_key`), or else a key that references persons (an assistance household's applicant)."""
+    columns = count_columns(count)
+    if "person_key" in columns:
+        return "person_key"
+    return next((c.name for c in columns.values() if c.references == "persons.person_key"), None)
+
+
 def count_columns(count: Count) -> dict[str, Column]:
     """The columns a count's rows have: its table's, plus its parent's when it is joined `via` one."""
     model = load_model()
@@ -277,8 +286,8 @@ def parse_indicator(raw: dict[str, Any], source: str) -> Indicator:
         if b not in columns or not (columns[b].codes or columns[b].type == "boolean"):
             raise SpecificationError(f"{where}: breakdown {b!r} is neither sex, an age band nor a coded column")
     needs_person = numerator.age is not None or any(b in ("sex", *AGE_BANDS) for b in breakdowns)
-    if needs_person and "person_key" not in columns:
-        raise SpecificationError(f"{where}: age and sex need a person_key in {numerator.table}")
+    if needs_person and person_column(numerator) is None:
+        raise SpecificationError(f"{where}: age and sex need a column referencing persons in {numerator.table}")
     return Indicator(
         id=str(raw["id"]),
         area=raw["area"],

@@ -2,7 +2,8 @@
 
 Households per year follow Göteborg's published counts (2016–2019) and otherwise the national series; the
 share of long-term households (10–12 months of the year) rises; long-term households often go on into the
-next year under the same key. Göteborg's yearly paid amounts are met exactly where published.
+next year under the same key. Göteborg's yearly paid amounts are met exactly where published. The household
+key is the applicant's person key: applicants are persons (birth year, sex) like everyone else.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from socialstat.reference.units import GOTEBORG
-from socialstat.synth.common import by_year, choice, counts_from_bands, make_keys, parameters
+from socialstat.synth.common import by_year, choice, counts_from_bands, parameters
 from socialstat.synth.context import Municipality
 from socialstat.synth.national import national_amount_per_household, national_households, share_of_rest
 
@@ -65,6 +66,25 @@ def _months(rng: np.random.Generator, long_term: np.ndarray, from_january: np.nd
     return first, k
 
 
+def _applicants(m: Municipality, year: int, household_type: np.ndarray) -> np.ndarray:
+    """Register each new household's applicant as a person (age and sex follow the household type)."""
+    p = parameters()["assistance"]
+    n = len(household_type)
+    with_children = np.isin(household_type, WITH_CHILDREN)
+    ages = np.where(
+        with_children,
+        counts_from_bands(m.rng, p["applicant_age_with_children"], n),
+        counts_from_bands(m.rng, p["applicant_age"], n),
+    )
+    couple_sex = np.where(m.rng.random(n) < p["couple_applicant_female"], "F", "M")
+    sex = np.where(
+        np.char.startswith(household_type.astype(str), "single_woman"),
+        "F",
+        np.where(np.char.startswith(household_type.astype(str), "single_man"), "M", couple_sex),
+    )
+    return m.persons.new(year - ages, sex.astype(object))
+
+
 def generate_assistance(m: Municipality) -> pd.DataFrame:
     """Household-month payments for all years."""
     p = parameters()["assistance"]
@@ -80,11 +100,11 @@ def generate_assistance(m: Municipality) -> pd.DataFrame:
         n_new = total - len(cont)
         new = pd.DataFrame(
             {
-                "household_key": make_keys(rng, n_new),
                 "area_code": rng.choice(areas, size=n_new, p=weights),
                 "household_type": choice(rng, p["household_type"], n_new),
             }
         )
+        new["household_key"] = _applicants(m, year, new["household_type"].to_numpy(dtype=object))
         new["children"] = np.where(
             new["household_type"].isin(WITH_CHILDREN),
             counts_from_bands(rng, p["children_per_household"], n_new),

@@ -171,6 +171,7 @@ def _from_first_year(tables: dict[str, pd.DataFrame], first_year: int) -> dict[s
                 out[name]["person_key"].to_numpy(dtype=object)
                 for name in ("referrals", "investigations", "interventions", "homelessness_survey")
             ]
+            + [out["assistance_payments"]["household_key"].to_numpy(dtype=object)]
         )
     )
     out["persons"] = tables["persons"][_isin(tables["persons"]["person_key"], used)]
