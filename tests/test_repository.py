@@ -20,15 +20,17 @@ def luhn_ok(ten: str) -> bool:
 
 
 def looks_like_identity_number(ten: str) -> bool:
-    """A valid date part (day + 60 for samordningsnummer) and a valid check digit."""
+    """A valid date part (day + 60 for samordningsnummer), a serial other than 000 (never issued) and a valid
+    check digit."""
     month, day = int(ten[2:4]), int(ten[4:6])
-    return 1 <= month <= 12 and (1 <= day <= 31 or 61 <= day <= 91) and luhn_ok(ten)
+    return 1 <= month <= 12 and (1 <= day <= 31 or 61 <= day <= 91) and ten[6:9] != "000" and luhn_ok(ten)
 
 
 def test_detector_finds_a_valid_number_and_ignores_others() -> None:
     assert looks_like_identity_number("9001019802")  # Skatteverket test number 18900101-9802
     assert not looks_like_identity_number("9001019803")  # wrong check digit
     assert not looks_like_identity_number("9013019802")  # no month 13
+    assert not looks_like_identity_number("1509160006")  # serial 000 is never issued (its check digit is right)
 
 
 def test_no_identity_numbers_are_committed() -> None:

@@ -41,6 +41,16 @@ class LoadError(StoreError):
     """A batch could not be loaded; nothing of it was kept."""
 
 
+class InvalidIdentityNumber(ValueError, SocialstatError):
+    """A text is not a valid Swedish personal identity number (personnummer, samordningsnummer).
+
+    The message names the rule that failed and never repeats the number (it may be a real person's)."""
+
+
+class PxError(ValueError, SocialstatError):
+    """A PC-Axis (PX) file cannot be read: the message names the file, the keyword or line, and the rule."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One validation finding: which rule (reason code) failed where, and how often.

@@ -8,7 +8,7 @@ breakdown value) is present, with zero where nothing was counted, so a zero can 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import ibis
 import numpy as np
@@ -88,10 +88,8 @@ def _base(store: Store, count: Count) -> ibis.Table:
     return rel
 
 
-def _events(
-    store: Store, count: Count, period: Period, years: Sequence[int], breakdowns: Sequence[str] = ()
-) -> ibis.Table:
-    """The counted rows, one per (row, year it counts in), with year, age and sex where needed."""
+def _events(store: Store, count: Count, period: Period, years: Sequence[int]) -> ibis.Table:
+    """The counted rows, one per (row, year it counts in), with the year (and age, for an age limit)."""
     base = _base(store, count)
     if period.rule == "event_year":  # each row belongs to one year: no expansion needed
         col = base[period.column]
@@ -108,16 +106,31 @@ def _events(
             first = last = ibis.date(rel.year, *period.day)
         in_year = (col <= last) & (end.isnull() | (end >= first))
     rel = rel.filter(in_year)
-    needs_person = count.age is not None or any(b == "sex" or b in AGE_BANDS for b in breakdowns)
-    key = person_column(count)
-    if needs_person and key is not None:  # the join costs: only when age or sex is used
-        people = store.table("persons")
-        people = people.select(person_id=people.person_key, birth_year=people.birth_year, person_sex=people.sex)
-        rel = rel.left_join(people, rel[key] == people.person_id).drop("person_id")
-        rel = rel.mutate(age=rel.year - rel.birth_year)
-        if count.age:
-            rel = rel.filter((rel.age >= count.age[0]) & (rel.age <= count.age[1]))
+    if count.age is not None:  # an age limit needs the person's birth year before counting
+        rel = _with_person(store, rel, _person_key(count))
+        rel = rel.filter((rel.age >= count.age[0]) & (rel.age <= count.age[1]))
     return rel
+
+
+def _person_key(count: Count) -> str:
+    key = person_column(count)
+    assert key is not None  # spec.py rejects age and sex where no column names a person
+    return key
+
+
+def _with_person(store: Store, rel: ibis.Table, key: str) -> ibis.Table:
+    """`rel` with the person's `age` (in the row's year), `birth_year` and `person_sex`, joined on `key`."""
+    if "person_sex" in rel.columns:
+        return rel
+    people = store.table("persons")
+    people = people.select(person_id=people.person_key, birth_year=people.birth_year, person_sex=people.sex)
+    rel = rel.left_join(people, rel[key] == people.person_id).drop("person_id")
+    return rel.mutate(age=rel.year - rel.birth_year)
+
+
+def _person_level(breakdown: str) -> bool:
+    """Whether a breakdown is a property of the person in the year (sex, age band), not of the row."""
+    return breakdown == "sex" or breakdown in AGE_BANDS
 
 
 def is_unit_level(count: Count) -> bool:
@@ -174,17 +187,23 @@ def _counts(
     if is_unit_level(count):
         events = _unit_level_rows(store, count, ind.period, mapping, years)
     else:
-        events = _events(store, count, ind.period, years, ind.breakdowns).join(mapping, "area_code")
+        events = _events(store, count, ind.period, years).join(mapping, "area_code")
     breakdowns = (TOTAL, *ind.breakdowns)
     cached: list[ibis.Table] = []
+    counts = [count] * len(breakdowns)
     if count.measure in ("new_keys", "returning_keys"):
         branches = _first_rows(store, events, count, ind, cached)
     else:
-        branches = [events.mutate(breakdown_value=_breakdown_value(events, b).cast("string")) for b in breakdowns]
+        branches = []
+        for i, breakdown in enumerate(breakdowns):
+            rel = events
+            if _person_level(breakdown):
+                rel, counts[i] = _persons_of(store, events, count, denominator)
+            branches.append(rel.mutate(breakdown_value=_breakdown_value(rel, breakdown).cast("string")))
     parts = []
-    for breakdown, rel in zip(breakdowns, branches, strict=True):
-        rel = rel.select(*_used_columns(rel, count, ind))
-        agg = aggregate(rel, count, ind.period, persons=name == "numerator", denominator=denominator)
+    for breakdown, rel, counted in zip(breakdowns, branches, counts, strict=True):
+        rel = rel.select(*_used_columns(rel, counted, ind))
+        agg = aggregate(rel, counted, ind.period, persons=name == "numerator", denominator=denominator)
         extra = {"denominator": agg.denominator.cast("float64")} if denominator is not None else {}
         parts.append(
             agg.select(
@@ -203,6 +222,25 @@ def _counts(
             table.release()
 
 
+def _persons_of(store: Store, events: ibis.Table, count: Count, denominator: Count | None) -> tuple[ibis.Table, Count]:
+    """The rows for a sex or age breakdown, and the count to apply to them.
+
+    Counting persons or rows, the rows are first reduced to one per person, unit and year (with `n_rows`), and
+    only those are joined to `persons`: far fewer rows to join than the events (household-months). Other
+    measures join every row.
+    """
+    key = _person_key(count)
+    if "person_sex" in events.columns:
+        return events, count
+    reducible = count.measure == "count" and count.count in (key, "rows") and not count.value
+    if not reducible or (denominator is not None and denominator.count != key):
+        return _with_person(store, events, key), count
+    per_key = events.group_by(["unit_code", "year", key]).aggregate(n_rows=events.count())
+    if count.count == "rows":  # rows = the sum of each person's rows
+        count = replace(count, measure="sum", value=("n_rows",))
+    return _with_person(store, per_key, key), count
+
+
 def _first_rows(
     store: Store, events: ibis.Table, count: Count, ind: Indicator, cached: list[ibis.Table]
 ) -> list[ibis.Table]:
@@ -212,12 +250,15 @@ def _first_rows(
     tables are materialised in the backend (and released by the caller): each is read several times."""
     key, date = count.count, ind.period.column
     attrs = [c for c in ("age", "person_sex") if c in events.columns]
-    per_key = events.group_by(["unit_code", "year", key, *attrs]).aggregate(first=events[date].min()).cache()
+    per_key = events.group_by(["unit_code", "year", key, *attrs]).aggregate(first=events[date].min())
+    if any(_person_level(b) for b in ind.breakdowns):  # join persons to the first rows, not to every row
+        per_key = _with_person(store, per_key, _person_key(count))
+    per_key = per_key.cache()
     cached.append(per_key)
     firsts: dict[str, ibis.Table] = {}
     sources = [per_key]
     for breakdown in (TOTAL, *ind.breakdowns):
-        if breakdown == TOTAL or breakdown == "sex" or breakdown in AGE_BANDS:
+        if breakdown == TOTAL or _person_level(breakdown):
             firsts[breakdown] = per_key.mutate(breakdown_value=_breakdown_value(per_key, breakdown).cast("string"))
         else:
             rel = events.mutate(breakdown_value=_breakdown_value(events, breakdown).cast("string"))
