@@ -618,3 +618,14 @@ def test_on_the_synthetic_data_the_results_agree_with_the_calibration(loaded_sto
     assert total("EB01", 2019)["numerator"] == pytest.approx(15_000, rel=0.01)  # households, published
     assert total("HL02", 2022)["numerator"] == 3_221  # homelessness survey, published
     assert total("VI01", 2022)["numerator"] == pytest.approx(1_000, rel=0.05)  # children, published about 1 000
+
+
+def test_a_whole_run_gives_what_each_indicator_gives_alone(store: Store) -> None:
+    # compute() shares work between indicators (denominators, reductions of the same rows); sharing must not
+    # change a single cell, e.g. MB01 (running in the year) and MB02 (on 1 November) count the same table.
+    together = compute(store, structure="goteborg-administrations", years=[2020, 2021])
+    alone = pd.concat(
+        [compute_indicator(store, i, "goteborg-administrations", [2020, 2021]) for i in load_catalogue()],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(together, alone)

@@ -7,7 +7,8 @@ breakdown value) is present, with zero where nothing was counted, so a zero can 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import ibis
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from socialstat.errors import ConfigurationError
-from socialstat.indicators.measures import aggregate, earlier_hits, mark_earlier, same_rows
+from socialstat.indicators.measures import aggregate, earlier_hits, mark_earlier, rows, same_rows
 from socialstat.indicators.spec import (
     AGE_BANDS,
     Count,
@@ -88,8 +89,9 @@ def _base(store: Store, count: Count) -> ibis.Table:
     return rel
 
 
-def _events(store: Store, count: Count, period: Period, years: Sequence[int]) -> ibis.Table:
-    """The counted rows, one per (row, year it counts in), with the year (and age, for an age limit)."""
+def _events(store: Store, count: Count, period: Period, years: Sequence[int], *, age_limit: bool = True) -> ibis.Table:
+    """The counted rows, one per (row, year it counts in), with the year (and age, for an age limit, unless
+    `age_limit` is False: the caller then applies it to fewer rows, see `_within_age`)."""
     base = _base(store, count)
     if period.rule == "event_year":  # each row belongs to one year: no expansion needed
         col = base[period.column]
@@ -106,10 +108,15 @@ def _events(store: Store, count: Count, period: Period, years: Sequence[int]) ->
             first = last = ibis.date(rel.year, *period.day)
         in_year = (col <= last) & (end.isnull() | (end >= first))
     rel = rel.filter(in_year)
-    if count.age is not None:  # an age limit needs the person's birth year before counting
-        rel = _with_person(store, rel, _person_key(count))
-        rel = rel.filter((rel.age >= count.age[0]) & (rel.age <= count.age[1]))
-    return rel
+    return _within_age(store, rel, count) if age_limit else rel
+
+
+def _within_age(store: Store, rel: ibis.Table, count: Count) -> ibis.Table:
+    """`rel` limited to the persons of `count.age` in the row's year (joined to persons for it)."""
+    if count.age is None:
+        return rel
+    rel = _with_person(store, rel, _person_key(count))
+    return rel.filter((rel.age >= count.age[0]) & (rel.age <= count.age[1]))
 
 
 def _person_key(count: Count) -> str:
@@ -173,27 +180,29 @@ def _breakdown_value(rel: ibis.Table, breakdown: str) -> ibis.Value:
     return rel[breakdown].cast("string")
 
 
-def _counts(
-    store: Store,
-    ind: Indicator,
-    count: Count,
-    mapping: ibis.Table,
-    years: Sequence[int],
-    name: str,
-    denominator: Count | None = None,
-) -> pd.DataFrame:
+def _counts(run: Run, ind: Indicator, count: Count, name: str, denominator: Count | None = None) -> pd.DataFrame:
     """`count` per unit, year and breakdown value, as column `name`, with its distinct persons (one query);
     with a `denominator` counting the same rows (measures.same_rows), that too, as column `denominator`."""
+    store, mapping, years = run.store, run.mapping, run.years
+    breakdowns = (TOTAL, *ind.breakdowns)
+    cohort = count.measure in ("new_keys", "returning_keys")
+    # Reduce the rows to one per key and group first when several breakdowns read them, when the table has
+    # many rows per key and year, or when an age limit would otherwise join every row to persons.
+    reduce = _reducible(count) and (
+        len(breakdowns) > 2 or (len(breakdowns) > 1 and _repeated(count)) or count.age is not None
+    )
+    late_age = reduce or (cohort and all(_person_level(b) for b in ind.breakdowns))
     if is_unit_level(count):
         events = _unit_level_rows(store, count, ind.period, mapping, years)
     else:
-        events = _events(store, count, ind.period, years).join(mapping, "area_code")
-    breakdowns = (TOTAL, *ind.breakdowns)
+        events = _events(store, count, ind.period, years, age_limit=not late_age).join(mapping, "area_code")
     cached: list[ibis.Table] = []
     counts = [count] * len(breakdowns)
-    if count.measure in ("new_keys", "returning_keys"):
+    if cohort:
         branches = _first_rows(store, events, count, ind, cached)
     else:
+        if reduce:
+            events = _reduced(run, events, count, ind)
         branches = []
         for i, breakdown in enumerate(breakdowns):
             rel = events
@@ -222,6 +231,47 @@ def _counts(
             table.release()
 
 
+def _repeated(count: Count) -> bool:
+    """Whether the counted table holds repeated measurements: its key includes its period column (assistance:
+    one row per household and month), so a key has many rows in a year and reducing them pays."""
+    table = load_model().table(count.table)
+    return table.period is not None and table.period in table.key
+
+
+def _reducible(count: Count) -> bool:
+    """Whether `count`'s measure gives the same on rows reduced to one per key and group (with n_rows and
+    summed values): sums always; counts of rows or keys when no value column is read (summing would lose a
+    largest row sum); not the measures that need each row's dates."""
+    if count.measure == "sum":
+        return True
+    return count.measure in ("count", "keys_with_rows", "top_keys_rows") and not count.value
+
+
+def _reduced(run: Run, events: ibis.Table, count: Count, ind: Indicator) -> ibis.Table:
+    """The counted rows reduced to one per unit, year, person and value of the row-level breakdowns, with the
+    rows' number in `n_rows`, materialised in the backend: with several breakdowns, each then reads this
+    instead of every row (twelve household-months become one household-year)."""
+    key = person_column(count)
+    denominator = ind.denominator_count.count if ind.denominator_count else None
+    columns = [c for c in (count.count, key, denominator) if c and c != "rows"]
+    columns += [b for b in ind.breakdowns if not _person_level(b) and b in events.columns]
+    columns += [c for c in ("age", "person_sex") if c in events.columns]
+    group = list(dict.fromkeys(["unit_code", "year", *columns]))
+    person = key is not None and any(_person_level(b) for b in ind.breakdowns)
+
+    def build() -> ibis.Table:
+        sums = {c: events[c].cast("float64").sum() for c in count.value}
+        reduced = events.group_by(group).aggregate(n_rows=rows(events), **sums)
+        if person:  # join persons once, to fewer rows
+            reduced = _with_person(run.store, reduced, str(key))
+        return _within_age(run.store, reduced, count).cache()
+
+    # Everything `events` depends on (the run fixes structure and years), and what the reduction keeps.
+    spec = (count.table, count.via, count.filters, count.within, count.age, ind.period, tuple(group), count.value,
+            person)  # fmt: skip
+    return run.shared_reduction(spec, build)
+
+
 def _persons_of(store: Store, events: ibis.Table, count: Count, denominator: Count | None) -> tuple[ibis.Table, Count]:
     """The rows for a sex or age breakdown, and the count to apply to them.
 
@@ -235,7 +285,7 @@ def _persons_of(store: Store, events: ibis.Table, count: Count, denominator: Cou
     reducible = count.measure == "count" and count.count in (key, "rows") and not count.value
     if not reducible or (denominator is not None and denominator.count != key):
         return _with_person(store, events, key), count
-    per_key = events.group_by(["unit_code", "year", key]).aggregate(n_rows=events.count())
+    per_key = events.group_by(["unit_code", "year", key]).aggregate(n_rows=rows(events))
     if count.count == "rows":  # rows = the sum of each person's rows
         count = replace(count, measure="sum", value=("n_rows",))
     return _with_person(store, per_key, key), count
@@ -253,7 +303,7 @@ def _first_rows(
     per_key = events.group_by(["unit_code", "year", key, *attrs]).aggregate(first=events[date].min())
     if any(_person_level(b) for b in ind.breakdowns):  # join persons to the first rows, not to every row
         per_key = _with_person(store, per_key, _person_key(count))
-    per_key = per_key.cache()
+    per_key = (per_key if "age" in events.columns else _within_age(store, per_key, count)).cache()
     cached.append(per_key)
     firsts: dict[str, ibis.Table] = {}
     sources = [per_key]
@@ -263,7 +313,8 @@ def _first_rows(
         else:
             rel = events.mutate(breakdown_value=_breakdown_value(events, breakdown).cast("string"))
             group = rel.group_by(["unit_code", "year", "breakdown_value", key])
-            firsts[breakdown] = group.aggregate(first=rel[date].min())
+            firsts[breakdown] = group.aggregate(first=rel[date].min()).cache()
+            cached.append(firsts[breakdown])
             sources.append(firsts[breakdown])
     hits = earlier_hits(sources, _base(store, count), count, ind.period).cache()
     cached.append(hits)
@@ -276,7 +327,7 @@ def _used_columns(rel: ibis.Table, count: Count, ind: Indicator) -> list[str]:
     denominator = ind.denominator_count.count if ind.denominator_count else None
     wanted = [
         "unit_code", "year", "breakdown_value", count.count, *personal[:1], *count.value, denominator,
-        ind.period.column, ind.period.end_column, "first", "earlier",
+        ind.period.column, ind.period.end_column, "first", "earlier", "n_rows",
     ]  # fmt: skip
     return list(dict.fromkeys(c for c in wanted if c and c in rel.columns))
 
@@ -335,6 +386,8 @@ class Run:
     flags: pd.DataFrame = field(init=False)
     denominators: dict[tuple[object, ...], pd.DataFrame] = field(default_factory=dict)
     data_years: dict[tuple[object, ...], list[int]] = field(default_factory=dict)
+    reduced: OrderedDict[tuple[object, ...], ibis.Table] = field(default_factory=OrderedDict)
+    keep_reduced: int = 2  # reduced tables held in the backend at a time (the catalogue is ordered by table)
 
     def __post_init__(self) -> None:
         structures = load_structures()
@@ -344,20 +397,42 @@ class Run:
         self.mapping = ibis.memtable(unit_mapping(self.store, structures[self.structure]).execute())
         self.flags = self.mapping.group_by("unit_code").aggregate(approximate=self.mapping.approximate.any()).execute()
 
+    def shared_reduction(self, key: tuple[object, ...], build: Callable[[], ibis.Table]) -> ibis.Table:
+        """The materialised reduction `key`, built once and shared by the indicators that need the same one
+        (households by household type for EB02, EB05 and EB08); the oldest is released beyond `keep_reduced`."""
+        if key in self.reduced:
+            self.reduced.move_to_end(key)
+            return self.reduced[key]
+        table = self.reduced[key] = build()
+        while len(self.reduced) > self.keep_reduced:
+            self.reduced.popitem(last=False)[1].release()
+        return table
+
+    def close(self) -> None:
+        """Release what the run holds in the backend."""
+        while self.reduced:
+            self.reduced.popitem()[1].release()
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def compute_indicator(
     store: Store, indicator: Indicator | str, structure: str, years: Sequence[int], *, run: Run | None = None
 ) -> pd.DataFrame:
     """Results of one indicator for every unit of `structure` and every year in `years`."""
     ind = load_catalogue()[indicator] if isinstance(indicator, str) else indicator
-    run = run or Run(store, structure, list(years))
+    if run is None:
+        with Run(store, structure, list(years)) as own:
+            return compute_indicator(store, ind, structure, years, run=own)
     mapping, flags = run.mapping, run.flags
     cells = _grid(ind, sorted(flags["unit_code"]), years)
     keys = ["unit_code", "year", "breakdown", "breakdown_value"]
     together = same_rows(ind.numerator, ind.denominator_count)
-    counted = _counts(
-        store, ind, ind.numerator, mapping, years, "numerator", ind.denominator_count if together else None
-    )
+    counted = _counts(run, ind, ind.numerator, "numerator", ind.denominator_count if together else None)
     cells = cells.merge(counted.rename(columns={"numerator_persons": "persons"}), on=keys, how="left")
     cells["numerator"] = cells["numerator"].fillna(0).astype(float)
     cells["persons"] = cells["persons"].fillna(0).astype("int64")
@@ -366,7 +441,7 @@ def compute_indicator(
     elif together:
         cells["denominator"] = cells["denominator"].fillna(0).astype(float)
     elif ind.denominator_count is not None:
-        den_count = _counts(store, ind, ind.denominator_count, mapping, years, "denominator")
+        den_count = _counts(run, ind, ind.denominator_count, "denominator")
         cells = cells.merge(den_count.drop(columns="denominator_persons"), on=keys, how="left")
         cells["denominator"] = cells["denominator"].fillna(0).astype(float)
     elif ind.denominator_age is not None:
@@ -434,6 +509,6 @@ def compute(store: Store, *, structure: str, years: Sequence[int], ids: Sequence
     unknown = [i for i in ids or [] if i not in catalogue]
     if unknown:
         raise ConfigurationError(f"unknown indicators {unknown}")
-    run = Run(store, structure, list(years))
-    frames = [compute_indicator(store, catalogue[i], structure, years, run=run) for i in (ids or list(catalogue))]
+    with Run(store, structure, list(years)) as run:
+        frames = [compute_indicator(store, catalogue[i], structure, years, run=run) for i in (ids or list(catalogue))]
     return pd.concat(frames, ignore_index=True)

@@ -32,6 +32,12 @@ def _persons(rel: ibis.Table, count: Count) -> ibis.Value:
     return rel[personal[0]].nunique() if personal else rel.count()
 
 
+def rows(rel: ibis.Table) -> ibis.Value:
+    """The number of counted rows: a relation reduced to one row per key and group carries each row's weight
+    in `n_rows` (engine._reduced); otherwise every row is one."""
+    return rel.n_rows.sum() if "n_rows" in rel.columns else rel.count()
+
+
 def _value_sum(rel: ibis.Table, columns: tuple[str, ...]) -> ibis.Value:
     total = rel[columns[0]].cast("float64").fill_null(0)
     for column in columns[1:]:
@@ -74,7 +80,7 @@ def aggregate(
     metrics: dict[str, ibis.Value]
     if measure in ("count", "sum", "days_in_year"):  # straight from the rows
         if measure == "count":
-            value = rel.count() if count.count == "rows" else rel[count.count].nunique()
+            value = rows(rel) if count.count == "rows" else rel[count.count].nunique()
         elif measure == "sum":
             value = _value_sum(rel, count.value).sum()
         else:
@@ -83,7 +89,7 @@ def aggregate(
         if persons:
             metrics["persons"] = _persons(rel, count)
         if denominator is not None:
-            metrics["denominator"] = rel.count() if denominator.count == "rows" else rel[denominator.count].nunique()
+            metrics["denominator"] = rows(rel) if denominator.count == "rows" else rel[denominator.count].nunique()
         return _with_persons(rel.group_by(GROUP).aggregate(**metrics))
     key = count.count
     if measure in ("new_keys", "returning_keys"):  # the rows are keys, marked by mark_earlier
@@ -95,8 +101,8 @@ def aggregate(
             metrics["denominator"] = rel[key].nunique()
         return rel.group_by(GROUP).aggregate(**metrics)
     per_key = rel.group_by([*GROUP, key]).aggregate(
-        size=_value_sum(rel, count.value).max() if count.value else rel.count(),
-        rows=rel.count(),
+        size=_value_sum(rel, count.value).max() if count.value else rows(rel),
+        rows=rows(rel),
     )
     if measure == "top_keys_rows":  # rank keys by their rows: the top share's rows
         assert count.top is not None
