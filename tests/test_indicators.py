@@ -466,6 +466,10 @@ def test_referral_histories_and_placements(store: Store) -> None:
         ("HL01", 2020, "total", 3 / ((10 + 5) * 2 * 101) * 10_000, 3),  # three persons in the survey week
         ("HL02", 2020, "1", None, 3),
         ("EB11", 2021, "unemployed", None, 2),
+        ("EB12B", 2021, "total", None, 1),  # hh1 was paid in December 2020; hh2 is new
+        ("EB12B", 2020, "total", None, 0),  # hh1's first payment, December 2020, had none before
+        ("BU02C", 2021, "total", 2 / ((10 + 5) * 2 * 18) * 100, 2),  # anna (11) and cilla (6); bo is 18
+        ("BU08B", 2021, "total", 120.5, 120.5),  # u1 took 120 days (31 Oct to 28 Feb), u2 121; u3 is open
         ("EB10", 2021, "total", 1 / ((10 + 5) * 2 * 7) * 100, 1),  # hh1's applicant at 24; hh2's is 25
         ("EB10", 2021, "M", 1 / ((10 + 5) * 7) * 100, 1),  # the denominator is the men aged 18–24
         ("EB10", 2021, "F", 0.0, 0),
@@ -559,7 +563,8 @@ def _raw(**changes: object) -> dict[str, object]:
     ("changes", "message"),
     [
         ({"area": "sports"}, "not a service area"),
-        ({"statistic": "median"}, "statistic must be one of"),
+        ({"statistic": "mode"}, "statistic must be one of"),
+        ({"statistic": "median"}, "statistic median goes with measure median_days"),
         ({"statistic": "rate"}, "needs a denominator"),
         ({"numerator": {"table": "units", "count": "rows"}}, "is not microdata"),
         ({"numerator": {"table": "referrals", "count": "colour"}}, "count must be 'rows' or a column"),
@@ -629,3 +634,11 @@ def test_a_whole_run_gives_what_each_indicator_gives_alone(store: Store) -> None
         ignore_index=True,
     )
     pd.testing.assert_frame_equal(together, alone)
+
+
+def test_a_median_of_nothing_is_missing_not_zero(store: Store) -> None:
+    res = compute_indicator(store, "BU08B", "municipalities", [2020, 2021])
+    assert np.isnan(cell(res, "1480", 2020)["value"])  # no child investigation was concluded in 2020
+    assert cell(res, "1480", 2020)["persons"] == 0
+    assert cell(res, "1480", 2021)["persons"] == 2
+    assert cell(res, "1480", 2021, "legal_basis", "sol")["value"] == 120.5

@@ -9,6 +9,7 @@ _STATISTICS = {
     "proportion": "proportion, Wilson score interval",
     "rate": "rate, exact Poisson interval below 10 events, Byar's approximation from 10",
     "ratio": "ratio of a sum or count to its denominator (no sampling interval)",
+    "median": "median (no interval)",
 }
 _PERIODS = {
     "event_year": "rows whose `{column}` falls in the year",
@@ -36,6 +37,8 @@ def _measured(count: Count) -> str:
         return f"distinct {key} with at least {count.min_rows} rows in the year"
     if count.measure == "top_keys_rows":
         return f"rows of the {count.top:.0%} of {key} with the most rows (rounded up to whole keys)"
+    if count.measure == "median_days" and count.days:
+        return f"median number of days from `{count.days[0]}` to `{count.days[1]}`"
     if count.measure == "days_in_year":
         return "days each row runs within the year, summed"
     if count.measure in ("new_keys", "returning_keys") and count.lookback:

@@ -326,7 +326,8 @@ def _used_columns(rel: ibis.Table, count: Count, ind: Indicator) -> list[str]:
     personal = load_model().table(count.table).personal_columns
     denominator = ind.denominator_count.count if ind.denominator_count else None
     wanted = [
-        "unit_code", "year", "breakdown_value", count.count, *personal[:1], *count.value, denominator,
+        "unit_code", "year", "breakdown_value", count.count, *personal[:1], *count.value, *(count.days or ()),
+        denominator,
         ind.period.column, ind.period.end_column, "first", "earlier", "n_rows",
     ]  # fmt: skip
     return list(dict.fromkeys(c for c in wanted if c and c in rel.columns))
@@ -434,7 +435,9 @@ def compute_indicator(
     together = same_rows(ind.numerator, ind.denominator_count)
     counted = _counts(run, ind, ind.numerator, "numerator", ind.denominator_count if together else None)
     cells = cells.merge(counted.rename(columns={"numerator_persons": "persons"}), on=keys, how="left")
-    cells["numerator"] = cells["numerator"].fillna(0).astype(float)
+    if ind.statistic != "median":  # nothing counted is zero; a median of nothing is missing
+        cells["numerator"] = cells["numerator"].fillna(0)
+    cells["numerator"] = cells["numerator"].astype(float)
     cells["persons"] = cells["persons"].fillna(0).astype("int64")
     if ind.denominator_constant is not None:
         cells["denominator"] = ind.denominator_constant
@@ -478,8 +481,8 @@ def compute_indicator(
 
 
 def _apply_statistic(cells: pd.DataFrame, ind: Indicator) -> None:
-    if ind.statistic in ("count", "ratio"):
-        if ind.statistic == "count":
+    if ind.statistic in ("count", "ratio", "median"):
+        if ind.statistic in ("count", "median"):
             cells["value"] = cells["numerator"] * ind.multiplier
         else:  # a sum or average: no sampling interval applies
             den = cells["denominator"].astype(float).where(cells["denominator"] > 0)

@@ -13,7 +13,8 @@ distinct persons or keys behind the value, for disclosure control). A definition
 - `new_keys` / `returning_keys`: keys whose first row of the year had no earlier row within `lookback`
   before it (new households, new placements), or had one (re-referrals);
 - `top_keys_rows`: the rows of the `top` share of keys with the most rows (rounded up to whole keys; ties
-  broken by key, so the result is deterministic): the referrals of the 1 % most-referred children.
+  broken by key, so the result is deterministic): the referrals of the 1 % most-referred children;
+- `median_days`: the median number of days between two dates of the rows (investigation times).
 """
 
 from __future__ import annotations
@@ -91,6 +92,11 @@ def aggregate(
         if denominator is not None:
             metrics["denominator"] = rows(rel) if denominator.count == "rows" else rel[denominator.count].nunique()
         return _with_persons(rel.group_by(GROUP).aggregate(**metrics))
+    if measure == "median_days":
+        assert count.days is not None
+        days = rel[count.days[1]].delta(rel[count.days[0]], unit="day")
+        metrics = {"value": days.median().cast("float64"), "persons": _persons(rel, count)}
+        return rel.group_by(GROUP).aggregate(**metrics)
     key = count.count
     if measure in ("new_keys", "returning_keys"):  # the rows are keys, marked by mark_earlier
         if "earlier" not in rel.columns:

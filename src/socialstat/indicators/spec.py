@@ -20,9 +20,10 @@ from socialstat.errors import SpecificationError
 from socialstat.model import load_model
 from socialstat.model.spec import Column
 
-STATISTICS = ("count", "proportion", "rate", "ratio")
+STATISTICS = ("count", "proportion", "rate", "ratio", "median")
 MEASURES = (
-    "count", "sum", "sum_per_key", "keys_with_rows", "days_in_year", "new_keys", "returning_keys", "top_keys_rows"
+    "count", "sum", "sum_per_key", "keys_with_rows", "days_in_year", "new_keys", "returning_keys", "top_keys_rows",
+    "median_days",
 )  # fmt: skip
 POLARITIES = ("higher_is_better", "higher_is_worse", "none")
 PERIOD_RULES = ("event_year", "active_in_year", "point_in_time")
@@ -73,6 +74,7 @@ class Count:
     min_rows: int | None = None  # for keys_with_rows
     lookback: tuple[int, str] | None = None  # for new_keys / returning_keys: (amount, "months" | "years")
     top: float | None = None  # for top_keys_rows: the share of keys with the most rows (0.01 = top 1 %)
+    days: tuple[str, str] | None = None  # for median_days: (from date column, to date column)
 
 
 Numerator = Count
@@ -219,6 +221,13 @@ def _parse_count(raw: dict[str, Any], where: str) -> Count:
         raise SpecificationError(f"{where}: measure top_keys_rows needs a key to count (count: a column)")
     if measure == "top_keys_rows" and not (isinstance(top, float) and 0 < top < 1):
         raise SpecificationError(f"{where}: top_keys_rows needs top, a share between 0 and 1 (0.01 = 1 %)")
+    days = None
+    if measure == "median_days":
+        spec = raw.get("days") or {}
+        dates = [spec.get("from"), spec.get("to")]
+        if not all(d in columns and columns[d].type == "date" for d in dates):
+            raise SpecificationError(f"{where}: median_days needs days: {{from: date column, to: date column}}")
+        days = (spec["from"], spec["to"])
     return Count(
         table.name,
         counted,
@@ -231,6 +240,7 @@ def _parse_count(raw: dict[str, Any], where: str) -> Count:
         min_rows,
         lookback,
         top,
+        days,
     )
 
 
@@ -275,6 +285,10 @@ def parse_indicator(raw: dict[str, Any], source: str) -> Indicator:
         raise SpecificationError(f"{where}: give one denominator: population, count or constant")
     if raw["statistic"] in ("proportion", "rate", "ratio") and not given:
         raise SpecificationError(f"{where}: a {raw['statistic']} needs a denominator (population, count or constant)")
+    if (raw["statistic"] == "median") != (numerator.measure == "median_days") or (
+        raw["statistic"] == "median" and given
+    ):
+        raise SpecificationError(f"{where}: statistic median goes with measure median_days and no denominator")
     if raw["statistic"] in ("proportion", "rate") and (
         numerator.measure not in ("count", "keys_with_rows", "new_keys", "returning_keys") or denominator_constant
     ):
