@@ -9,6 +9,7 @@ intervention still open, and a rate with few events (exact Poisson limits).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from socialstat.synth.writer import CanonicalWriter
 ROOT = Path(__file__).resolve().parents[1]
 HJALLBO, LINNE = "1480-ANG-01", "1480-ML-01"
 D = dt.date
-K = {name: f"{i:064x}" for i, name in enumerate(["anna", "bo", "cilla", "dan", "eva", "hh1", "hh2"], start=1)}
+K = {name: str(uuid.UUID(int=i)) for i, name in enumerate(["anna", "bo", "cilla", "dan", "eva", "hh1", "hh2"], start=1)}
 
 
 def _population() -> pd.DataFrame:

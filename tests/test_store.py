@@ -64,7 +64,7 @@ def test_init_creates_every_table_and_records_the_version(tmp_path: Path) -> Non
     with init_store(url) as store:
         assert set(store.tables()) == set(load_model().tables)
         meta = store.table("schema_meta").execute()
-        assert meta.to_dict("records") == [{"key": "schema_version", "value": "1"}]
+        assert meta.to_dict("records") == [{"key": "schema_version", "value": "2"}]
     with init_store(url) as again:  # idempotent
         assert again.table("schema_meta").count().execute() == 1
 
@@ -74,7 +74,7 @@ def test_opening_an_unknown_schema_version_fails(tmp_path: Path) -> None:
     init_store(url).close()
     with connect(url) as store:
         store.backend.con.execute("UPDATE schema_meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(SchemaVersionError, match="schema version 99, but this socialstat knows version 1"):
+    with pytest.raises(SchemaVersionError, match="schema version 99, but this socialstat knows version 2"):
         open_store(url)
     with pytest.raises(SchemaVersionError):
         init_store(url)
@@ -149,6 +149,24 @@ def test_problems_never_show_personal_values(small_data: Path, tmp_path: Path) -
     (problem,) = info.value.problems
     assert (problem.reason, problem.column, problem.first_row) == ("null_value", "person_key", 4)
     assert problem.examples == ()
+
+
+def test_a_key_that_is_not_a_uuid_is_a_problem_shown_without_its_value(small_data: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    _corrupt(small_data, bad, "referrals", "person_key", "secret-text-9876", 6)
+    with init_store(f"duckdb:///{tmp_path / 's.duckdb'}") as store, pytest.raises(ValidationError) as info:
+        load_canonical(store, bad)
+    (problem,) = info.value.problems
+    assert (problem.reason, problem.column, problem.first_row) == ("invalid_key", "person_key", 7)
+    assert problem.examples == ()
+    assert "9876" not in str(info.value)
+
+
+def test_keys_are_stored_as_uuids(small_data: Path, tmp_path: Path) -> None:
+    with init_store(f"duckdb:///{tmp_path / 's.duckdb'}") as store:
+        load_canonical(store, small_data)
+        assert store.table("persons").schema()["person_key"].is_uuid()
+        assert store.table("assistance_payments").schema()["household_key"].is_uuid()
 
 
 def test_duplicate_keys_and_missing_columns_are_problems(small_data: Path, tmp_path: Path) -> None:

@@ -199,7 +199,7 @@ def _counts(run: Run, ind: Indicator, count: Count, name: str, denominator: Coun
     cached: list[ibis.Table] = []
     counts = [count] * len(breakdowns)
     if cohort:
-        branches = _first_rows(store, events, count, ind, cached)
+        branches = _marked_first_rows(run, events, count, ind)
     else:
         if reduce:
             events = _reduced(run, events, count, ind)
@@ -318,7 +318,27 @@ def _first_rows(
             sources.append(firsts[breakdown])
     hits = earlier_hits(sources, _base(store, count), count, ind.period).cache()
     cached.append(hits)
-    return [mark_earlier(f, hits, count) for f in firsts.values()]
+    return [mark_earlier(f, hits, count).mutate(breakdown=ibis.literal(b)) for b, f in firsts.items()]
+
+
+def _marked_first_rows(run: Run, events: ibis.Table, count: Count, ind: Indicator) -> list[ibis.Table]:
+    """`_first_rows` of every breakdown, materialised as one table the run shares: new and returning keys over
+    the same rows and look back (EB12 and EB12B) mark the first rows once."""
+
+    def build() -> ibis.Table:
+        cached: list[ibis.Table] = []
+        try:
+            branches = _first_rows(run.store, events, count, ind, cached)
+            columns = ["unit_code", "year", "breakdown", "breakdown_value", count.count, "earlier"]
+            return ibis.union(*[b.select(*columns) for b in branches]).cache()
+        finally:
+            for table in cached:
+                table.release()
+
+    spec = ("first rows", count.table, count.via, count.filters, count.within, count.age, count.count,
+            count.lookback, ind.period, ind.breakdowns)  # fmt: skip
+    marked = run.shared_reduction(spec, build)
+    return [marked.filter(marked.breakdown == b).drop("breakdown") for b in (TOTAL, *ind.breakdowns)]
 
 
 def _used_columns(rel: ibis.Table, count: Count, ind: Indicator) -> list[str]:

@@ -11,7 +11,7 @@ import yaml
 
 from socialstat.errors import SpecificationError
 
-TYPES = ("string", "int64", "float64", "boolean", "date", "timestamp")
+TYPES = ("string", "key", "int64", "float64", "boolean", "date", "timestamp")
 TABLE_KINDS = ("reference", "microdata", "system")
 
 

@@ -22,6 +22,8 @@ def _compatible(actual: dt.DataType, declared: str) -> bool:
     """Whether a column of type `actual` can be stored losslessly as the declared canonical type."""
     if declared == "string":
         return actual.is_string()
+    if declared == "key":  # a UUID, or text to be read as one
+        return actual.is_string() or actual.is_uuid()
     if declared == "int64":
         return actual.is_integer()
     if declared == "float64":
@@ -102,6 +104,8 @@ def validate_relation(
         rules: list[tuple[str, Any, str]] = []
         if not col.nullable:
             rules.append(("null_value", c.isnull(), "is empty but the column is required"))
+        if col.type == "key" and rel.schema()[col.name].is_string():
+            rules.append(("invalid_key", c.notnull() & c.try_cast("uuid").isnull(), "is not a key (a UUID)"))
         if col.codes:
             allowed = list(model.codes(col.codes).values())
             rules.append(("unknown_code", c.notnull() & ~c.isin(allowed), f"has codes not in code list {col.codes!r}"))

@@ -124,7 +124,9 @@ def load_canonical(store: Store, directory: str | Path, *, model: Model | None =
         problems += found_problems
         if found_problems:
             continue
-        rel = rel.select(*spec.column_names)
+        rel = rel.select(
+            *[rel[c.name].cast("uuid").name(c.name) if c.type == "key" else rel[c.name] for c in spec.columns]
+        )
         if spec.kind == "microdata":
             clash = _key_clash(store, spec, rel)
             if clash:

@@ -12,6 +12,7 @@ from socialstat.store.connect import Store, connect
 
 _DTYPES = {
     "string": dt.String,
+    "key": dt.UUID,
     "int64": dt.Int64,
     "float64": dt.Float64,
     "boolean": dt.Boolean,
@@ -63,7 +64,8 @@ def _check_version(store: Store, version: int, model: Model) -> None:
     if version != model.version:
         raise SchemaVersionError(
             f"store {store.url!r} has schema version {version}, but this socialstat knows version {model.version}; "
-            "use a socialstat release that matches the store, or migrate it"
+            "use a socialstat release that matches the store, or create a new store (socialstat init) and load "
+            "the data again (version 2 stores person and household keys as UUIDs)"
         )
     missing = [t for t in model.tables if t not in store.tables()]
     if missing:

@@ -45,10 +45,13 @@ def counts_from_bands(rng: np.random.Generator, bands: Mapping[Any, float], size
 
 
 def make_keys(rng: np.random.Generator, n: int) -> np.ndarray:
-    """`n` pseudonymous keys shaped like an HMAC-SHA-256 hex digest (64 hex digits): random bytes, not derived
-    from any identity number. Collisions are negligible (256 random bits)."""
-    raw = rng.bytes(32 * n)
-    return np.array([raw[i : i + 32].hex() for i in range(0, 32 * n, 32)], dtype=object)
+    """`n` pseudonymous keys shaped like the model's keys (128 bits written as a UUID): random bytes, not derived
+    from any identity number. Collisions are negligible (128 random bits)."""
+    raw = rng.bytes(16 * n).hex()
+    return np.array(
+        [f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" for h in (raw[i : i + 32] for i in range(0, 32 * n, 32))],
+        dtype=object,
+    )
 
 
 def random_dates_in_year(

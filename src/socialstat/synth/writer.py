@@ -13,6 +13,7 @@ from socialstat.model.spec import Table, load_model
 
 _ARROW = {
     "string": pa.string(),
+    "key": pa.string(),  # a UUID as text: canonical Parquet stays readable by any tool
     "int64": pa.int64(),
     "float64": pa.float64(),
     "boolean": pa.bool_(),
