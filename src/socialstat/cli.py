@@ -174,6 +174,29 @@ def schema_docs(out: Path | None) -> None:
 
 
 @cli.group()
+def key() -> None:
+    """The pseudonymisation key: make a key file (the key is never given on the command line)."""
+
+
+@key.command("new")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@reports_errors
+def key_new(path: Path) -> None:
+    """Write a new random pseudonymisation key to PATH, readable by you only.
+
+    Keep it outside the repository and apart from the store; use it with --key-file (or put its content in
+    SOCIALSTAT_KEY). An existing file is never overwritten.
+
+    \b
+    Example:
+      socialstat key new ~/.config/socialstat/key
+    """
+    from socialstat.pseudonym import new_key_file
+
+    click.echo(f"Wrote a new key file: {new_key_file(path)} (mode 0600)")
+
+
+@cli.group()
 def indicators() -> None:
     """The indicator catalogue: list it, show one indicator, write its documentation."""
 
