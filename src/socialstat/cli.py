@@ -174,6 +174,59 @@ def schema_docs(out: Path | None) -> None:
 
 
 @cli.group()
+def profile() -> None:
+    """Source profiles: how a case-management system's extract maps to the canonical model."""
+
+
+@profile.command("list")
+@reports_errors
+def profile_list() -> None:
+    """List the source profiles shipped with socialstat.
+
+    \b
+    Example:
+      socialstat profile list
+    """
+    from socialstat.ingest import list_profiles, load_profile
+
+    for name in list_profiles():
+        p = load_profile(name)
+        click.echo(f"{name:<26} {p.system:<10} {p.extract:<20} {p.file.format}")
+
+
+@profile.command("show")
+@click.argument("name")
+@reports_errors
+def profile_show(name: str) -> None:
+    """Check profile NAME (a shipped name or a .yaml file) and show what it reads and drops.
+
+    \b
+    Example:
+      socialstat profile show treserva-referrals
+      socialstat profile show my-system-referrals.yaml
+    """
+    from socialstat.ingest import load_profile
+
+    p = load_profile(name)
+    f = p.file
+    click.echo(f"{p.name}: {p.system}, {p.extract} -> {p.table.name} ({p.source})")
+    click.echo(f"  file: {f.format}, encoding {f.encoding}, delimiter {f.delimiter!r}, decimal {f.decimal!r}, "
+               f"dates {', '.join(f.date_formats)}, header row {f.header_row}")  # fmt: skip
+    click.echo(
+        f"  identity number: {p.identity_column!r} (reserve numbers {'allowed' if p.reserve_numbers else 'refused'})"
+    )
+    click.echo(f"  area: {p.area_match}" + (f" from {p.area_column!r}" if p.area_column else ""))
+    for canonical, header in p.columns.items():
+        mapped = f" ({len(p.values[canonical])} labels mapped)" if canonical in p.values else ""
+        click.echo(f"  {canonical:<18} <- {header!r}{mapped}")
+    if p.reason_columns:
+        click.echo(f"  reason             <- {', '.join(map(repr, p.reason_columns))}")
+    for canonical, value in p.constants.items():
+        click.echo(f"  {canonical:<18} =  {value!r}")
+    click.echo(f"  dropped unread: {', '.join(map(repr, p.drop)) or '(none)'}")
+
+
+@cli.group()
 def key() -> None:
     """The pseudonymisation key: make a key file (the key is never given on the command line)."""
 
