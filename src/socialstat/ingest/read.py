@@ -1,0 +1,250 @@
+"""Read an extract as its profile says: text cells of the columns ingest uses, in chunks, never anything else.
+
+Every cell comes back as text (or None when empty), with `_line`, the row's line in the file (the header's
+line + its position), so problems can name the row. Columns the profile does not read are never converted
+into values; a column the profile needs but the file lacks is an error naming the columns, before any row.
+
+Encodings are checked, never guessed silently: the whole file is first streamed through the declared decoder.
+Bytes that are not valid in it give an error with the byte offset and line; a file declared single-byte
+(Windows-1252, Latin-1) whose non-ASCII bytes are valid UTF-8 is refused as probably UTF-8 (decoding it as
+Windows-1252 would turn "ä" into "Ã¤"). `encoding: detect` takes UTF-8 (with or without a byte-order mark)
+when the bytes are valid UTF-8, else Windows-1252.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from socialstat.errors import LoadError
+from socialstat.ingest.profile import Profile, normalise
+
+BLOCK = 1 << 20
+CHUNK_ROWS = 200_000
+SINGLE_BYTE = {"cp1252", "latin_1", "iso8859_15", "cp850", "cp437"}
+
+
+class ExtractError(LoadError):
+    """An extract cannot be read as its profile says (encoding, header, format); nothing of it is loaded."""
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What reading found out: the codec used and the file's header names for the profile's columns."""
+
+    encoding: str
+    headers: dict[str, str]  # the profile's header (as written in the profile) -> the header in the file
+
+
+def _codec(name: str) -> str:
+    return codecs.lookup(name).name.replace("-", "_")
+
+
+def _line_of(path: Path, offset: int) -> int:
+    with path.open("rb") as fh:
+        return fh.read(offset).count(b"\n") + 1
+
+
+def check_encoding(path: Path, declared: str) -> str:
+    """The codec to read `path` with (see the module docstring); an ExtractError instead of mangling."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    bom = head.startswith(codecs.BOM_UTF8)
+    utf8_error = _first_invalid(path, "utf-8")
+    if declared == "detect":
+        if utf8_error is None:
+            return "utf-8-sig" if bom else "utf-8"
+        declared = "cp1252"
+    codec = _codec(declared)
+    if codec.startswith("utf_8"):
+        if utf8_error is not None:
+            raise ExtractError(
+                f"{path.name}: not valid UTF-8 at byte {utf8_error} (line {_line_of(path, utf8_error)}); the profile "
+                "says UTF-8 — is the file Windows-1252? Fix the profile's file.encoding or the file"
+            )
+        return "utf-8-sig" if bom or codec == "utf_8_sig" else "utf-8"
+    if codec in SINGLE_BYTE and utf8_error is None and _has_non_ascii(path):
+        raise ExtractError(
+            f"{path.name}: the profile says {declared}, but the file is valid UTF-8 with non-ASCII characters; "
+            "reading it as a single-byte encoding would garble å, ä and ö. Set file.encoding: utf-8 (or detect)"
+        )
+    error = _first_invalid(path, declared)
+    if error is not None:
+        raise ExtractError(f"{path.name}: not valid {declared} at byte {error} (line {_line_of(path, error)})")
+    return declared
+
+
+def _first_invalid(path: Path, encoding: str) -> int | None:
+    """The byte offset of the first byte `encoding` cannot decode, or None if the whole file decodes."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset = 0
+    with path.open("rb") as fh:
+        while block := fh.read(BLOCK):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                return offset + exc.start
+            offset += len(block)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return offset
+    return None
+
+
+def _has_non_ascii(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return any(any(b > 127 for b in block) for block in iter(lambda: fh.read(BLOCK), b""))
+
+
+def _match_headers(names: list[str], profile: Profile, source: str) -> dict[str, str]:
+    """Map the profile's headers to the file's (compared without regard to case and spacing)."""
+    in_file = {normalise(n): n for n in names if n is not None}
+    found, missing = {}, []
+    for wanted in profile.read_columns:
+        if normalise(wanted) in in_file:
+            found[wanted] = in_file[normalise(wanted)]
+        else:
+            missing.append(wanted)
+    if missing:
+        raise ExtractError(
+            f"{source}: the file lacks columns the profile {profile.name!r} reads: {missing} "
+            f"(the header found on line {profile.file.header_row} has {len(in_file)} columns; wrong profile, "
+            "wrong header_row, or renamed columns?)"
+        )
+    return found
+
+
+def read_extract(path: str | Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFrame]]:
+    """Open `path` as `profile` says: the header check happens now, the rows come in chunks from the iterator.
+
+    Each chunk has one text column per header of `profile.read_columns` (named as in the profile) and `_line`.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ExtractError(f"{path.name}: no such file")
+    if path.stat().st_size == 0:
+        raise ExtractError(f"{path.name}: the file is empty (0 bytes)")
+    fmt = profile.file.format
+    if fmt == "csv":
+        return _read_csv(path, profile)
+    if fmt == "excel":
+        return _read_excel(path, profile)
+    return _read_parquet(path, profile)
+
+
+def _read_csv(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFrame]]:
+    f = profile.file
+    encoding = check_encoding(path, f.encoding)
+    with path.open(encoding=encoding, newline="") as fh:
+        for _ in range(f.header_row - 1):
+            fh.readline()
+        header_line = fh.readline()
+    if not header_line.strip():
+        raise ExtractError(f"{path.name}: no header on line {f.header_row}")
+    names = next(csv.reader(io.StringIO(header_line), delimiter=f.delimiter))
+    headers = _match_headers(names, profile, path.name)
+    if len(set(names)) != len(names):
+        raise ExtractError(f"{path.name}: the header on line {f.header_row} repeats a column name")
+    wanted = list(headers.values())
+    options = {
+        "read_options": pacsv.ReadOptions(encoding=encoding, skip_rows=f.header_row - 1, block_size=8 << 20),
+        "parse_options": pacsv.ParseOptions(delimiter=f.delimiter, newlines_in_values=False),
+        "convert_options": pacsv.ConvertOptions(
+            include_columns=wanted, column_types={c: pa.string() for c in wanted}, strings_can_be_null=True
+        ),
+    }
+    rename = {v: k for k, v in headers.items()}
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        line = f.header_row + 1
+        try:
+            for batch in pacsv.open_csv(path, **options):
+                frame = batch.to_pandas().rename(columns=rename)
+                frame["_line"] = range(line, line + len(frame))
+                line += len(frame)
+                frame = frame.astype(dict.fromkeys(rename.values(), object))
+                yield frame.where(frame.notna(), None)
+        except pa.ArrowInvalid as exc:  # a row with too few or too many fields, an unterminated quote
+            reason = _arrow_reason(exc)
+            raise ExtractError(f"{path.name}: a malformed row at or after line {line}: {reason}") from None
+
+    return Opened(encoding, headers), chunks()
+
+
+def _arrow_reason(exc: Exception) -> str:
+    """Arrow's parse message without the row's text (it may hold an identity number)."""
+    found = re.search(r"Expected \d+ columns, got \d+", str(exc))
+    return found.group(0).lower() if found else "malformed CSV (e.g. an unterminated quote)"
+
+
+def _cell(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_excel(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFrame]]:
+    from python_calamine import CalamineWorkbook
+
+    f = profile.file
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheet = book.get_sheet_by_name(f.sheet) if f.sheet else book.get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own errors for corrupt or non-Excel files
+        raise ExtractError(f"{path.name}: not a readable Excel workbook ({type(exc).__name__})") from None
+    if len(rows) < f.header_row:
+        raise ExtractError(f"{path.name}: no header on row {f.header_row} (the sheet has {len(rows)} rows)")
+    names = [_cell(c) or "" for c in rows[f.header_row - 1]]
+    headers = _match_headers(names, profile, path.name)
+    index = {k: names.index(v) for k, v in headers.items()}
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        body = rows[f.header_row :]
+        for start in range(0, len(body), CHUNK_ROWS):
+            part = body[start : start + CHUNK_ROWS]
+            data = {k: [_cell(r[i]) if i < len(r) else None for r in part] for k, i in index.items()}
+            frame = pd.DataFrame(data, dtype=object)
+            frame["_line"] = range(f.header_row + 1 + start, f.header_row + 1 + start + len(part))
+            yield frame
+
+    return Opened("xlsx", headers), chunks()
+
+
+def _read_parquet(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFrame]]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError):
+        raise ExtractError(f"{path.name}: not a readable Parquet file") from None
+    headers = _match_headers(parquet.schema_arrow.names, profile, path.name)
+    rename = {v: k for k, v in headers.items()}
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        line = 1
+        for batch in parquet.iter_batches(batch_size=CHUNK_ROWS, columns=list(headers.values())):
+            frame = batch.to_pandas().rename(columns=rename)
+            frame = frame.astype(object).map(_cell)
+            frame["_line"] = range(line, line + len(frame))
+            line += len(frame)
+            yield frame
+
+    return Opened("parquet", headers), chunks()
