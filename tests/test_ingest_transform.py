@@ -1,0 +1,122 @@
+"""From extract rows to canonical rows and quarantine: every row ends in exactly one, with its reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from socialstat.ingest import load_profile
+from socialstat.ingest.transform import Context, transform
+from socialstat.pseudonym import Pseudonymiser
+
+SECRET = b"a test secret, not for production use"
+# Skatteverket test personnummer (src/socialstat/reference/data/skatteverket_test_personnummer.txt).
+A, B = "18900101-9802", "189001029819"
+COLUMNS = ["Ärendenummer", "Personnummer", "Inkommet datum", "Aktualiseringstyp", "Anmälare",
+           "Beslut förhandsbedömning", "Beslutsdatum", "Stadsområde", "Skäl 1", "Skäl 2", "Skäl 3"]  # fmt: skip
+
+
+def _chunk(rows: list[list[str | None]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
+    frame["_line"] = range(2, 2 + len(frame))
+    return frame
+
+
+def _context() -> Context:
+    return Context(
+        load_profile("treserva-referrals"),
+        Pseudonymiser(SECRET),
+        "1480",
+        {"hjällbo": "1480-ANG-01", "1480-ang-01": "1480-ANG-01"},
+        today=dt.date(2026, 11, 23),
+    )
+
+
+GOOD = ["R1", A, "2021-03-04", "anmälan", "Skola", "Utredning inleds", "2021-03-10", "Hjällbo", "Skolproblem",
+        "Förälders missbruk", None]  # fmt: skip
+
+
+def test_a_good_row_becomes_canonical_with_a_key_and_its_reasons() -> None:
+    result = transform(_chunk([GOOD]), _context())
+    assert result.quarantine.empty
+    row = result.rows.iloc[0].to_dict()
+    assert row["referral_id"] == "R1"
+    assert row["kind"] == "report"
+    assert row["reporter"] == "school"
+    assert row["decision"] == "investigation_opened"
+    assert row["received_date"] == dt.date(2021, 3, 4)
+    assert row["area_code"] == "1480-ANG-01"
+    assert row["municipality_code"] == "1480"
+    assert row["person_key"] == Pseudonymiser(SECRET).key("189001019802")
+    assert A not in str(result.rows.to_dict())
+    assert sorted(result.reasons["reason"]) == ["parent_substance_abuse", "school_problems"]
+    persons = result.persons.iloc[0]
+    assert (persons["birth_year"], persons["sex"], persons["identity_kind"]) == (1890, "F", "personnummer")
+
+
+def test_every_bad_row_is_quarantined_with_all_its_reasons_and_nothing_is_lost() -> None:
+    bad_identity = ["R2", "18900101-9803", *GOOD[2:]]  # wrong check digit
+    unknown_kind = ["R3", B, "2021-03-04", "Telefonsamtal", *GOOD[4:]]
+    bad_date_and_area = ["R4", B, "2021-02-30", "Anmälan", "Skola", None, None, "Atlantis", "Skolproblem", None, None]
+    decided_early = ["R5", B, "2021-03-04", "Anmälan", "Skola", "Utredning inleds", "2021-03-01", "Hjällbo",
+                     "Skolproblem", None, None]  # fmt: skip
+    no_reason = ["R6", B, *GOOD[2:8], None, None, None]
+    chunk = _chunk([GOOD, bad_identity, unknown_kind, bad_date_and_area, decided_early, no_reason])
+    result = transform(chunk, _context())
+    assert len(result.rows) + len(result.quarantine) == len(chunk)
+    assert list(result.rows["referral_id"]) == ["R1"]
+    reasons = dict(zip(result.quarantine["line"], result.quarantine["reasons"], strict=True))
+    assert reasons == {
+        3: "identity_check_digit:Personnummer",
+        4: "unknown_code:kind",
+        5: "invalid_date:received_date,unknown_area:Stadsområde",  # 30 February; no such area
+        6: "decision_before_receipt:decision_date",
+        7: "missing_reason",
+    }
+    assert list(result.quarantine["identity"]) == ["900101-****"] + ["900102-****"] * 4
+    assert "9803" not in result.quarantine.to_string()
+    assert set(result.reasons["referral_id"]) == {"R1"}  # reasons of quarantined referrals are set aside too
+
+
+def test_duplicate_keys_are_both_set_aside_and_future_dates_refused() -> None:
+    future = ["R7", B, "2027-01-01", *GOOD[3:]]
+    result = transform(_chunk([GOOD, GOOD, future]), _context())
+    assert result.rows.empty
+    assert list(result.quarantine["reasons"]) == [
+        "duplicate_key",
+        "duplicate_key",
+        "future_date:received_date,decision_before_receipt:decision_date",  # decided 2021 on a 2027 referral
+    ]
+
+
+def test_assistance_amounts_months_and_the_applicant_as_household_key() -> None:
+    columns = ["Sökande personnummer", "Avser månad", "Utbetalt belopp", "Hushållstyp", "Försörjningshinder",
+               "Antal vuxna", "Antal barn", "Område"]  # fmt: skip
+    rows = [
+        [A, "2022-03", "12 345,50", "Ensamstående kvinna med barn", "Arbetslös", "1", "2", "1480-ANG-01"],
+        [B, "2022-03", "-5,00", "Sammanboende utan barn", "Övrigt", "2", "0", "1480-ANG-01"],  # negative amount
+        [B, "2022-04", "1 000", "Sammanboende utan barn", "Övrigt", "2,5", "0", "1480-ANG-01"],  # half an adult
+    ]
+    chunk = pd.DataFrame(rows, columns=columns, dtype=object)
+    chunk["_line"] = range(2, 5)
+    context = Context(
+        load_profile("viva-assistance"), Pseudonymiser(SECRET), "1480", {"1480-ang-01": "1480-ANG-01"},
+        today=dt.date(2026, 11, 23),
+    )  # fmt: skip
+    result = transform(chunk, context)
+    row = result.rows.iloc[0]
+    assert row["amount_sek"] == 12345.5
+    assert row["month"] == dt.date(2022, 3, 1)
+    assert (row["household_type"], row["obstacle"], row["children"]) == ("single_woman_with_children", "unemployed", 2)
+    assert row["household_key"] == Pseudonymiser(SECRET).key("189001019802")
+    assert list(result.quarantine["reasons"]) == ["out_of_range:amount_sek", "invalid_number:adults"]
+
+
+def test_every_rule_is_documented() -> None:
+    from pathlib import Path
+
+    from socialstat.ingest.transform import IDENTITY_RULES, RULES
+
+    doc = (Path(__file__).resolve().parents[1] / "docs/reference/validation-rules.md").read_text(encoding="utf-8")
+    assert [r for r in (*RULES, *IDENTITY_RULES) if f"| `{r}` |" not in doc] == []
