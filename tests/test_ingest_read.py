@@ -139,3 +139,26 @@ def test_excel_with_title_rows_and_real_dates(tmp_path: Path) -> None:
     assert frame.loc[0, "Områdeskod"] == "1480"  # a whole number, not "1480.0"
     assert "Klientnamn" not in frame.columns
     assert list(frame["_line"]) == [4]
+
+
+def test_profile_check_previews_loads_and_quarantine_without_a_store(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from socialstat.cli import cli
+
+    bad = list(ROW)
+    bad[1] = "18900101-9803"  # wrong check digit
+    unknown = list(ROW)
+    unknown[0], unknown[4] = "A-2", "Telefonsamtal"
+    path = _csv(tmp_path / "akt.csv", [HEADER, ROW, bad, unknown])
+    result = CliRunner().invoke(
+        cli, ["profile", "check", str(path), "--profile", "treserva-referrals", "--municipality", "1480"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "rows read:        3" in result.output
+    assert "would load:       0" in result.output  # A-1 twice (ROW and bad) is a duplicate key: both set aside
+    assert "would quarantine: 3" in result.output
+    assert "line 3: identity_check_digit:Personnummer,duplicate_key (identity 900101-****)" in result.output
+    assert "9802" not in result.output
+    assert "9803" not in result.output
+    assert not list(tmp_path.glob("*.duckdb"))  # nothing was loaded anywhere

@@ -226,6 +226,25 @@ def profile_show(name: str) -> None:
     click.echo(f"  dropped unread: {', '.join(map(repr, p.drop)) or '(none)'}")
 
 
+@profile.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--profile", "profile_name", required=True, help="A shipped profile name or a profile .yaml file.")
+@click.option("--municipality", required=True, help="The municipality the extract is from (code, e.g. 1480).")
+@reports_errors
+def profile_check(file: Path, profile_name: str, municipality: str) -> None:
+    """Preview what FILE would load and what would be quarantined under a profile; nothing is loaded.
+
+    \b
+    Example:
+      socialstat profile check aktualiseringar.csv --profile treserva-referrals --municipality 1480
+    """
+    from socialstat.ingest import load_profile
+    from socialstat.ingest.check import check_file
+
+    for line in check_file(file, load_profile(profile_name), municipality).lines():
+        click.echo(line)
+
+
 @cli.group()
 def key() -> None:
     """The pseudonymisation key: make a key file (the key is never given on the command line)."""
