@@ -100,14 +100,32 @@ def test_empty_files_are_refused(tmp_path: Path, content: bytes, message: str) -
         read_extract(path, load_profile("treserva-referrals"))
 
 
-def test_a_truncated_line_stops_the_file_without_showing_the_row(tmp_path: Path) -> None:
-    path = _csv(tmp_path / "t.csv", [HEADER, ROW, ROW[:4]])
+def test_a_truncated_line_is_a_row_to_quarantine_and_its_text_is_never_kept(tmp_path: Path) -> None:
+    from socialstat.ingest.transform import Context, transform
+    from socialstat.pseudonym import Pseudonymiser
+
+    second = list(ROW)
+    second[0] = "A-2"
+    path = tmp_path / "t.csv"
+    rows = [";".join(HEADER), ";".join(ROW), ";".join(ROW[:4]), "", ";".join(second), ";".join([*ROW, "extra"])]
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
     _, chunks = read_extract(path, load_profile("treserva-referrals"))
-    with pytest.raises(
-        ExtractError, match=r"t\.csv: a malformed row at or after line 2: expected 13 columns, got 4"
-    ) as info:
-        list(chunks)
-    assert "9802" not in str(info.value)
+    frames = list(chunks)
+    lines = [int(n) for f in frames for n in f["_line"]]
+    assert lines == [2, 3, 4, 5, 6]  # line 4 is blank: an empty row, so that line numbers stay exact
+    frame = __import__("pandas").concat(frames, ignore_index=True)
+    assert list(frame["_malformed"]) == [None, "expected 13 fields, got 4", None, None, "expected 13 fields, got 14"]
+    assert frame.loc[1, "Personnummer"] is None  # nothing of a malformed line is read
+    context = Context(load_profile("treserva-referrals"), Pseudonymiser(b"x" * 32), "1480", {"hjällbo": "1480-ANG-01"})
+    result = transform(frame, context)
+    assert list(result.rows["referral_id"]) == ["A-1", "A-2"]
+    assert list(zip(result.quarantine["line"], result.quarantine["reasons"], strict=True)) == [
+        (3, "malformed_row"),
+        (4, "empty_row"),
+        (6, "malformed_row"),
+    ]
+    assert len(result.rows) + len(result.quarantine) == len(frame)
+    assert "9802" not in result.quarantine.to_string()
 
 
 def test_binary_garbage_is_refused(tmp_path: Path) -> None:

@@ -1,8 +1,11 @@
 """Read an extract as its profile says: text cells of the columns ingest uses, in chunks, never anything else.
 
-Every cell comes back as text (or None when empty), with `_line`, the row's line in the file (the header's
-line + its position), so problems can name the row. Columns the profile does not read are never converted
-into values; a column the profile needs but the file lacks is an error naming the columns, before any row.
+Every cell comes back as text (or None when empty), with `_line`, the row's line in the file, so problems can
+name the row. A CSV line with too few or too many fields is not a loss: it comes back as a row with every cell
+empty and `_malformed` saying why (its text is never kept), for ingest to quarantine; a blank line comes back as
+a row of empty cells (quarantined as `empty_row`), so line numbers stay exact.
+Columns the profile does not read are never converted into values; a column the profile needs but the file
+lacks is an error naming the columns, before any row.
 
 Encodings are checked, never guessed silently: the whole file is first streamed through the declared decoder.
 Bytes that are not valid in it give an error with the byte offset and line; a file declared single-byte
@@ -157,9 +160,22 @@ def _read_csv(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFra
     if len(set(names)) != len(names):
         raise ExtractError(f"{path.name}: the header on line {f.header_row} repeats a column name")
     wanted = list(headers.values())
+    skipped: dict[int, str | None] = {}  # line -> why a line is not a row (None: a blank line)
+
+    def invalid_row(row: pacsv.InvalidRow) -> str:
+        # Called for a line with too few or too many fields; its text (which may hold an identity number) is
+        # not kept. Single-threaded parsing gives each its line number.
+        blank = row.actual_columns == 1 and not row.text.strip()
+        skipped[row.number] = None if blank else f"expected {row.expected_columns} fields, got {row.actual_columns}"
+        return "skip"
+
     options = {
-        "read_options": pacsv.ReadOptions(encoding=encoding, skip_rows=f.header_row - 1, block_size=8 << 20),
-        "parse_options": pacsv.ParseOptions(delimiter=f.delimiter, newlines_in_values=False),
+        "read_options": pacsv.ReadOptions(
+            encoding=encoding, skip_rows=f.header_row - 1, block_size=8 << 20, use_threads=False
+        ),
+        "parse_options": pacsv.ParseOptions(
+            delimiter=f.delimiter, newlines_in_values=False, ignore_empty_lines=False, invalid_row_handler=invalid_row
+        ),
         "convert_options": pacsv.ConvertOptions(
             include_columns=wanted, column_types={c: pa.string() for c in wanted}, strings_can_be_null=True
         ),
@@ -171,15 +187,42 @@ def _read_csv(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFra
         try:
             for batch in pacsv.open_csv(path, **options):
                 frame = batch.to_pandas().rename(columns=rename)
-                frame["_line"] = range(line, line + len(frame))
-                line += len(frame)
                 frame = frame.astype(dict.fromkeys(rename.values(), object))
-                yield frame.where(frame.notna(), None)
-        except pa.ArrowInvalid as exc:  # a row with too few or too many fields, an unterminated quote
+                frame = frame.where(frame.notna(), None)
+                lines: list[int] = []
+                malformed: list[tuple[int, str]] = []
+                while len(lines) < len(frame):  # good rows take the lines no skipped line took
+                    if line in skipped:
+                        why = skipped[line]
+                        if why:
+                            malformed.append((line, why))
+                        del skipped[line]
+                    else:
+                        lines.append(line)
+                    line += 1
+                frame["_line"] = lines
+                yield _with_malformed(frame, malformed)
+            rest = sorted((n, why) for n, why in skipped.items() if why)
+            if rest:
+                yield _with_malformed(pd.DataFrame(columns=[*rename.values(), "_line"], dtype=object), rest)
+        except pa.ArrowInvalid as exc:  # e.g. an unterminated quote: the file cannot be split into rows
             reason = _arrow_reason(exc)
             raise ExtractError(f"{path.name}: a malformed row at or after line {line}: {reason}") from None
 
     return Opened(encoding, headers), chunks()
+
+
+def _with_malformed(frame: pd.DataFrame, malformed: list[tuple[int, str]]) -> pd.DataFrame:
+    """`frame` plus one row per malformed line (every cell empty, `_malformed` saying why), in line order."""
+    frame = frame.assign(_malformed=None)
+    if not malformed:
+        return frame
+    bad = pd.DataFrame({"_line": [n for n, _ in malformed], "_malformed": [why for _, why in malformed]})
+    for column in frame.columns:
+        if column not in bad.columns:
+            bad[column] = None
+    both = pd.concat([frame, bad[frame.columns]], ignore_index=True).astype({"_line": "int64"})
+    return both.sort_values("_line", kind="stable").reset_index(drop=True)
 
 
 def _arrow_reason(exc: Exception) -> str:

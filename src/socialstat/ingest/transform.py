@@ -35,6 +35,8 @@ RULES = {
     "end_before_start": "an end date before the start date",
     "duplicate_key": "the same key twice in the file (both rows are set aside)",
     "missing_reason": "a referral without any reason",
+    "malformed_row": "a line of the file with too few or too many fields (its content is not read)",
+    "empty_row": "a row (or blank line) with every column the profile reads empty",
 }
 IDENTITY_RULES = (
     "identity_format", "identity_separator", "identity_check_digit", "identity_date", "identity_serial",
@@ -110,6 +112,20 @@ def _numbers(raw: pd.Series, decimal: str, thousands: str | None) -> pd.Series:
 
 def transform(chunk: pd.DataFrame, ctx: Context) -> Transformed:
     """Map `chunk` (text cells named by the profile's headers, plus `_line`) to the canonical model."""
+    malformed = chunk["_malformed"].notna() if "_malformed" in chunk.columns else pd.Series(False, index=chunk.index)
+    empty = ~malformed & chunk[ctx.profile.read_columns].isna().all(axis=1)
+    if malformed.any() or empty.any():
+        result = transform(chunk[~malformed & ~empty], ctx)
+        bad = pd.DataFrame(
+            {
+                "line": chunk.loc[malformed | empty, "_line"].astype("int64"),
+                "reasons": np.where(malformed[malformed | empty], "malformed_row", "empty_row"),
+                "identity": "",
+            }
+        )
+        quarantine = pd.concat([result.quarantine, bad], ignore_index=True).sort_values("line", kind="stable")
+        result.quarantine = quarantine.reset_index(drop=True)
+        return result
     profile, model = ctx.profile, load_model()
     table = profile.table
     problems = _Problems(chunk.index)
