@@ -125,16 +125,14 @@ def test_list_vectors(index: int, form: str) -> None:
 
 
 def test_list_invalid_vectors_fail_for_the_expected_reason() -> None:
-    # list.json gives only valid/invalid; the reasons below were read off each vector by hand: index 0 has serial
-    # 000 (its Luhn digit is right), 2 to 5 have wrong check digits, 6 is written with a space. (Upstream indices
-    # 0, 3, 5, 7, 9 and 13: the filtered file keeps the invalid vectors in their order, see data/personnummer.)
+    # list.json gives only valid/invalid; the reasons below were read off each vector by hand: 1 to 4 have wrong
+    # check digits, 5 is written with a space (upstream indices 3, 5, 7, 9 and 13; see data/personnummer/SOURCE.md).
     expected = {
-        0: "identity_serial",
+        1: "identity_check_digit",
         2: "identity_check_digit",
         3: "identity_check_digit",
         4: "identity_check_digit",
-        5: "identity_check_digit",
-        6: "identity_separator",
+        5: "identity_separator",
     }
     assert {i for i, v in enumerate(LIST) if not v["valid"]} == set(expected)
     for index, reason in expected.items():
@@ -153,6 +151,12 @@ def test_interim_vectors_only_with_allow_reserve(index: int, form: str) -> None:
     assert parsed.sex == ("M" if vector["isMale"] else "F")
     assert parsed.canonical == vector["long_format"]
     assert parsed.birth_date == date(2000, 1, 1)
+
+
+def test_serial_000_is_never_issued_even_with_a_right_check_digit() -> None:
+    number = synthetic(date(2015, 9, 16), 0)  # generated here: no such number is written in the repository
+    for text in forms(number, "-"):
+        assert reason_of(text, today=TODAY) == "identity_serial"
 
 
 def test_interim_vectors_cover_the_eleven_letters() -> None:
