@@ -120,3 +120,17 @@ def test_every_rule_is_documented() -> None:
 
     doc = (Path(__file__).resolve().parents[1] / "docs/reference/validation-rules.md").read_text(encoding="utf-8")
     assert [r for r in (*RULES, *IDENTITY_RULES) if f"| `{r}` |" not in doc] == []
+
+
+def test_an_extract_without_areas_needs_a_municipality_that_is_its_own_area() -> None:
+    from dataclasses import replace
+
+    profile = replace(load_profile("viva-assistance"), area_column=None, area_match="municipality")
+    columns = ["Sökande personnummer", "Avser månad", "Utbetalt belopp", "Hushållstyp", "Försörjningshinder",
+               "Antal vuxna", "Antal barn"]  # fmt: skip
+    chunk = pd.DataFrame([[A, "2022-03", "100", "Sammanboende utan barn", "Övrigt", "2", "0"]], columns=columns)
+    chunk["_line"] = [2]
+    small = Context(profile, Pseudonymiser(SECRET), "1401", {"1401": "1401"}, today=dt.date(2026, 11, 23))
+    assert transform(chunk, small).rows.loc[0, "area_code"] == "1401"
+    goteborg = Context(profile, Pseudonymiser(SECRET), "1480", {"1480-ang-01": "1480-ANG-01"})
+    assert list(transform(chunk, goteborg).quarantine["reasons"]) == ["unknown_area:municipality_code"]

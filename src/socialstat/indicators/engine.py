@@ -196,7 +196,6 @@ def _counts(run: Run, ind: Indicator, count: Count, name: str, denominator: Coun
         events = _unit_level_rows(store, count, ind.period, mapping, years)
     else:
         events = _events(store, count, ind.period, years, age_limit=not late_age).join(mapping, "area_code")
-    cached: list[ibis.Table] = []
     counts = [count] * len(breakdowns)
     if cohort:
         branches = _marked_first_rows(run, events, count, ind)
@@ -224,11 +223,13 @@ def _counts(run: Run, ind: Indicator, count: Count, name: str, denominator: Coun
                 **extra,
             )
         )
-    try:
-        return ibis.union(*parts).execute() if len(parts) > 1 else parts[0].execute()
-    finally:
-        for table in cached:
-            table.release()
+    return ibis.union(*parts).execute() if len(parts) > 1 else parts[0].execute()
+
+
+def _rows_spec(count: Count, ind: Indicator) -> tuple[object, ...]:
+    """Everything the counted rows of `count` depend on within a run (which fixes structure and years): the
+    start of the key under which a run shares what it derives from them."""
+    return (count.table, count.via, count.filters, count.within, count.age, ind.period)
 
 
 def _repeated(count: Count) -> bool:
@@ -266,10 +267,7 @@ def _reduced(run: Run, events: ibis.Table, count: Count, ind: Indicator) -> ibis
             reduced = _with_person(run.store, reduced, str(key))
         return _within_age(run.store, reduced, count).cache()
 
-    # Everything `events` depends on (the run fixes structure and years), and what the reduction keeps.
-    spec = (count.table, count.via, count.filters, count.within, count.age, ind.period, tuple(group), count.value,
-            person)  # fmt: skip
-    return run.shared_reduction(spec, build)
+    return run.shared_reduction(("reduced", *_rows_spec(count, ind), tuple(group), count.value, person), build)
 
 
 def _persons_of(store: Store, events: ibis.Table, count: Count, denominator: Count | None) -> tuple[ibis.Table, Count]:
@@ -335,8 +333,7 @@ def _marked_first_rows(run: Run, events: ibis.Table, count: Count, ind: Indicato
             for table in cached:
                 table.release()
 
-    spec = ("first rows", count.table, count.via, count.filters, count.within, count.age, count.count,
-            count.lookback, ind.period, ind.breakdowns)  # fmt: skip
+    spec = ("first rows", *_rows_spec(count, ind), count.count, count.lookback, ind.breakdowns)
     marked = run.shared_reduction(spec, build)
     return [marked.filter(marked.breakdown == b).drop("breakdown") for b in (TOTAL, *ind.breakdowns)]
 

@@ -57,9 +57,7 @@ def area_lookup(profile: Profile, municipality: str) -> dict[str, str]:
     if areas.empty:
         raise ConfigurationError(f"unknown municipality {municipality!r} (a municipality code, e.g. 1480)")
     column = "name" if profile.area_match == "name" else "area_code"
-    lookup = {normalise(v): code for v, code in zip(areas[column], areas["area_code"], strict=True)}
-    lookup[normalise(municipality)] = municipality if municipality in set(areas["area_code"]) else ""
-    return {k: v for k, v in lookup.items() if v}
+    return {normalise(v): code for v, code in zip(areas[column], areas["area_code"], strict=True)}
 
 
 def check_file(path: str | Path, profile: Profile, municipality: str) -> CheckReport:

@@ -174,8 +174,9 @@ def transform(chunk: pd.DataFrame, ctx: Context) -> Transformed:
         area_raw = chunk[profile.area_column]
         out["area_code"] = area_raw.map(lambda v: ctx.areas.get(normalise(v)) if isinstance(v, str) else None)
         problems.add(out["area_code"].isna(), f"unknown_area:{profile.area_column}")
-    else:
+    else:  # the extract has no areas: the municipality must be its own only area
         out["area_code"] = ctx.areas.get(normalise(ctx.municipality_code))
+        problems.add(out["area_code"].isna(), "unknown_area:municipality_code")
     _check_dates(out, ids, ctx, problems)
     key = list(table.key)
     duplicated = out.duplicated(subset=key, keep=False) & out[key].notna().all(axis=1)
