@@ -64,7 +64,7 @@ def test_init_creates_every_table_and_records_the_version(tmp_path: Path) -> Non
     with init_store(url) as store:
         assert set(store.tables()) == set(load_model().tables)
         meta = store.table("schema_meta").execute()
-        assert meta.to_dict("records") == [{"key": "schema_version", "value": "2"}]
+        assert meta.to_dict("records") == [{"key": "schema_version", "value": "3"}]
     with init_store(url) as again:  # idempotent
         assert again.table("schema_meta").count().execute() == 1
 
@@ -74,7 +74,7 @@ def test_opening_an_unknown_schema_version_fails(tmp_path: Path) -> None:
     init_store(url).close()
     with connect(url) as store:
         store.backend.con.execute("UPDATE schema_meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(SchemaVersionError, match="schema version 99, but this socialstat knows version 2"):
+    with pytest.raises(SchemaVersionError, match="schema version 99, but this socialstat knows version 3"):
         open_store(url)
     with pytest.raises(SchemaVersionError):
         init_store(url)
@@ -187,7 +187,7 @@ def test_a_crash_inside_the_transaction_leaves_nothing(
     import socialstat.store.load as load_module
 
     calls = {"n": 0}
-    real = load_module._replace_reference
+    real = load_module.replace_reference
 
     def failing(store: Store, spec, rel):  # type: ignore[no-untyped-def]
         calls["n"] += 1
@@ -195,7 +195,7 @@ def test_a_crash_inside_the_transaction_leaves_nothing(
             raise RuntimeError("disk full")
         real(store, spec, rel)
 
-    monkeypatch.setattr(load_module, "_replace_reference", failing)
+    monkeypatch.setattr(load_module, "replace_reference", failing)
     with init_store(f"duckdb:///{tmp_path / 's.duckdb'}") as store:
         with pytest.raises(RuntimeError, match="disk full"):
             load_canonical(store, small_data)

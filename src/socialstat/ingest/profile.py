@@ -73,6 +73,8 @@ class Profile:
     drop: tuple[str, ...]
     values: dict[str, dict[str, str]]  # canonical column -> normalised source label -> canonical code
     booleans: dict[str, bool]  # normalised source label -> True/False
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> code -> first label, as written
+    boolean_labels: tuple[str, str] = ("Ja", "Nej")  # how the system writes true and false (first labels)
     constants: dict[str, Any] = field(default_factory=dict)
     reason_columns: tuple[str, ...] = ()  # referrals: columns holding one reason each
     reason_separator: str | None = None  # ... or one column holding several, split at this separator
@@ -182,6 +184,7 @@ def parse_profile(raw: Any, source: str) -> Profile:
         raise _fail(where, f"drop lists columns that are also read: {clash}")
 
     values: dict[str, dict[str, str]] = {}
+    first_labels: dict[str, dict[str, str]] = {}
     for column, mapping in (raw.get("values") or {}).items():
         if column not in table.column_names and not (extract == "referrals" and column == "reason"):
             raise _fail(where, f"values for {column!r}, which is not a column of {table.name}")
@@ -198,6 +201,7 @@ def parse_profile(raw: Any, source: str) -> Profile:
                 if key in lookup and lookup[key] != code:
                     raise _fail(where, f"values.{column}: {label!r} maps to both {lookup[key]!r} and {code!r}")
                 lookup[key] = code
+                first_labels.setdefault(column, {}).setdefault(code, str(label))
         values[column] = lookup
     for column, value in constants.items():
         if column not in table.column_names:
@@ -206,11 +210,13 @@ def parse_profile(raw: Any, source: str) -> Profile:
         if codes_name and value not in set(model.codes(codes_name).values()):
             raise _fail(where, f"constants.{column}: {value!r} is not a code of {codes_name}")
 
-    booleans = {normalise(k): v for v, labels in DEFAULT_BOOLEANS.items() for k in labels}
-    for truth, labels in (raw.get("booleans") or {}).items():
-        if not isinstance(truth, bool):
+    booleans = {normalise(k): v for v, words in DEFAULT_BOOLEANS.items() for k in words}
+    boolean_labels = {True: "Ja", False: "Nej"}
+    for truth, words in (raw.get("booleans") or {}).items():
+        if not isinstance(truth, bool) or not isinstance(words, list) or not words:
             raise _fail(where, "booleans must be given as true: [...] and false: [...]")
-        booleans.update({normalise(label): truth for label in labels})
+        booleans.update({normalise(word): truth for word in words})
+        boolean_labels[truth] = str(words[0])
 
     reasons = raw.get("reasons") or {}
     reason_columns = tuple(str(c) for c in reasons.get("columns", []))
@@ -239,6 +245,8 @@ def parse_profile(raw: Any, source: str) -> Profile:
         drop=drop,
         values=values,
         booleans=booleans,
+        labels=first_labels,
+        boolean_labels=(boolean_labels[True], boolean_labels[False]),
         constants=constants,
         reason_columns=reason_columns,
         reason_separator=reason_separator,

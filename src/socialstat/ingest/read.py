@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -41,12 +42,41 @@ class ExtractError(LoadError):
     """An extract cannot be read as its profile says (encoding, header, format); nothing of it is loaded."""
 
 
+@dataclass
+class Progress:
+    """How far reading has come, in bytes of the file (CSV) or rows (Excel, Parquet), for progress bars."""
+
+    total: int
+    done: int = 0
+
+
 @dataclass(frozen=True)
 class Opened:
     """What reading found out: the codec used and the file's header names for the profile's columns."""
 
     encoding: str
     headers: dict[str, str]  # the profile's header (as written in the profile) -> the header in the file
+    progress: Progress
+
+
+class _Counted(io.RawIOBase):
+    """A binary file that counts the bytes read from it into a Progress."""
+
+    def __init__(self, path: Path, progress: Progress) -> None:
+        self._fh = path.open("rb")
+        self._progress = progress
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._fh.readinto(buffer)
+        self._progress.done += n or 0
+        return n or 0
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
 
 
 def _codec(name: str) -> str:
@@ -182,10 +212,12 @@ def _read_csv(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFra
     }
     rename = {v: k for k, v in headers.items()}
 
+    progress = Progress(path.stat().st_size)
+
     def chunks() -> Iterator[pd.DataFrame]:
         line = f.header_row + 1
         try:
-            for batch in pacsv.open_csv(path, **options):
+            for batch in pacsv.open_csv(_Counted(path, progress), **options):
                 frame = batch.to_pandas().rename(columns=rename)
                 frame = frame.astype(dict.fromkeys(rename.values(), object))
                 frame = frame.where(frame.notna(), None)
@@ -209,7 +241,7 @@ def _read_csv(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFra
             reason = _arrow_reason(exc)
             raise ExtractError(f"{path.name}: a malformed row at or after line {line}: {reason}") from None
 
-    return Opened(encoding, headers), chunks()
+    return Opened(encoding, headers, progress), chunks()
 
 
 def _with_malformed(frame: pd.DataFrame, malformed: list[tuple[int, str]]) -> pd.DataFrame:
@@ -266,9 +298,11 @@ def _read_excel(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataF
             data = {k: [_cell(r[i]) if i < len(r) else None for r in part] for k, i in index.items()}
             frame = pd.DataFrame(data, dtype=object)
             frame["_line"] = range(f.header_row + 1 + start, f.header_row + 1 + start + len(part))
+            progress.done += len(part)
             yield frame
 
-    return Opened("xlsx", headers), chunks()
+    progress = Progress(max(len(rows) - f.header_row, 0))
+    return Opened("xlsx", headers, progress), chunks()
 
 
 def _read_parquet(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFrame]]:
@@ -288,6 +322,8 @@ def _read_parquet(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.Dat
             frame = frame.astype(object).map(_cell)
             frame["_line"] = range(line, line + len(frame))
             line += len(frame)
+            progress.done += len(frame)
             yield frame
 
-    return Opened("parquet", headers), chunks()
+    progress = Progress(parquet.metadata.num_rows)
+    return Opened("parquet", headers, progress), chunks()

@@ -34,6 +34,7 @@ RULES = {
     "decision_before_receipt": "a decision dated before the referral was received",
     "end_before_start": "an end date before the start date",
     "duplicate_key": "the same key twice in the file (both rows are set aside)",
+    "duplicate_in_store": "a key an earlier batch loaded (withdraw that batch first to replace its rows)",
     "missing_reason": "a referral without any reason",
     "malformed_row": "a line of the file with too few or too many fields (its content is not read)",
     "empty_row": "a row (or blank line) with every column the profile reads empty",
@@ -63,6 +64,7 @@ class Transformed:
     persons: pd.DataFrame
     reasons: pd.DataFrame | None
     quarantine: pd.DataFrame  # line, reasons ("rule:column" joined by ","), identity (masked)
+    origin: pd.DataFrame  # line and masked identity of each row of `rows` (for rules that need the whole batch)
 
 
 class _Problems:
@@ -82,12 +84,12 @@ def _identities(texts: pd.Series, ctx: Context) -> pd.DataFrame:
         try:
             number = parse_identity_number(str(text), today=ctx.today, allow_reserve=ctx.profile.reserve_numbers)
         except InvalidIdentityNumber as exc:
-            parsed[text] = (None, None, None, None, getattr(exc, "reason", "identity_format"))
+            parsed[text] = (None, None, None, None, getattr(exc, "reason", "identity_format"), masked(str(text)))
             continue
         key = ctx.pseudonymiser.key(number.canonical)
-        parsed[text] = (key, number.birth_year, number.sex, number.kind, None)
-    columns = ["person_key", "birth_year", "sex", "identity_kind", "identity_problem"]
-    empty = (None, None, None, None, "missing_value")
+        parsed[text] = (key, number.birth_year, number.sex, number.kind, None, masked(str(text)))
+    columns = ["person_key", "birth_year", "sex", "identity_kind", "identity_problem", "masked"]
+    empty = (None, None, None, None, "missing_value", "")
     return pd.DataFrame([parsed.get(t, empty) for t in texts], columns=columns, index=texts.index)
 
 
@@ -190,15 +192,18 @@ def transform(chunk: pd.DataFrame, ctx: Context) -> Transformed:
         {
             "line": chunk.loc[bad, "_line"].astype("int64"),
             "reasons": [",".join(problems.found[i]) for i in chunk.index[bad]],
-            "identity": [masked(str(t)) if isinstance(t, str) else "" for t in chunk.loc[bad, profile.identity_column]],
+            "identity": ids.loc[bad, "masked"],
         }
     )
     rows = out.loc[~bad, [c for c in table.column_names if c != "batch_id"]].reset_index(drop=True)
     good_ids = ids.loc[~bad]
-    persons = good_ids.drop(columns="identity_problem").drop_duplicates("person_key").reset_index(drop=True)
+    origin = pd.DataFrame({"line": chunk.loc[~bad, "_line"].astype("int64"), "identity": good_ids["masked"]})
+    persons = good_ids.drop(columns=["identity_problem", "masked"]).drop_duplicates("person_key")
     if reasons is not None:
         reasons = reasons[reasons["referral_id"].isin(rows["referral_id"])].reset_index(drop=True)
-    return Transformed(rows, persons, reasons, quarantine.reset_index(drop=True))
+    return Transformed(
+        rows, persons.reset_index(drop=True), reasons, quarantine.reset_index(drop=True), origin.reset_index(drop=True)
+    )
 
 
 def _check_dates(out: pd.DataFrame, ids: pd.DataFrame, ctx: Context, problems: _Problems) -> None:

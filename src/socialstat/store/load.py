@@ -150,7 +150,7 @@ def load_canonical(store: Store, directory: str | Path, *, model: Model | None =
     with store.transaction():
         for spec, rel, batch_id, source, sha, n in plan:
             if spec.kind == "reference":
-                _replace_reference(store, spec, rel)
+                replace_reference(store, spec, rel)
             else:
                 store.backend.insert(spec.name, rel)
                 batch = {
@@ -164,13 +164,14 @@ def load_canonical(store: Store, directory: str | Path, *, model: Model | None =
                     "rows_quarantined": 0,
                     "loaded_at": now,
                     "status": "loaded",
+                    "municipality_code": None,
                 }
                 store.backend.insert("batches", pd.DataFrame([batch]))
             report.tables.append(TableLoad(spec.name, batch_id, n, n))
     return report
 
 
-def _replace_reference(store: Store, spec: Table, rel: ibis.Table) -> None:
+def replace_reference(store: Store, spec: Table, rel: ibis.Table) -> None:
     """Replace rows of a reference table that share a key with `rel`, keep the others, add the new ones."""
     keys = list(spec.key)
     existing = store.table(spec.name)

@@ -65,7 +65,7 @@ def _check_version(store: Store, version: int, model: Model) -> None:
         raise SchemaVersionError(
             f"store {store.url!r} has schema version {version}, but this socialstat knows version {model.version}; "
             "use a socialstat release that matches the store, or create a new store (socialstat init) and load "
-            "the data again (version 2 stores person and household keys as UUIDs)"
+            "the data again (version 2 stores person and household keys as UUIDs; version 3 adds the quarantine)"
         )
     missing = [t for t in model.tables if t not in store.tables()]
     if missing:

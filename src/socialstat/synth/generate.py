@@ -41,6 +41,15 @@ MIN_YEAR, MAX_YEAR = 2011, 2030
 BURN_IN_YEARS = 3
 
 
+def preset_codes(preset: str) -> list[str]:
+    """The municipalities of a preset: a named one, or one municipality by its code (e.g. 1407)."""
+    if preset in PRESETS:
+        return PRESETS[preset]()
+    if preset in set(municipalities()["municipality_code"]):
+        return [preset]
+    raise ConfigurationError(f"unknown preset {preset!r}; choose one of {sorted(PRESETS)} or a municipality code")
+
+
 def parse_years(text: str) -> list[int]:
     """'2015-2024' or '2019' -> a list of years."""
     try:
@@ -76,10 +85,8 @@ def generate(
     progress: Callable[[str], None] | None = None,
 ) -> SynthReport:
     """Write canonical Parquet for every canonical table of `preset` to `out`; return the row counts."""
-    if preset not in PRESETS:
-        raise ConfigurationError(f"unknown preset {preset!r}; choose one of {sorted(PRESETS)}")
     started = time.perf_counter()
-    codes = PRESETS[preset]()
+    codes = preset_codes(preset)
     out = Path(out)
     with CanonicalWriter(out) as writer:
         for name, frame in build_units(codes).items():

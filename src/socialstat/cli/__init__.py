@@ -6,41 +6,12 @@ catches them. Run `socialstat COMMAND --help` for each command's options and an 
 
 from __future__ import annotations
 
-import functools
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
 from socialstat import __version__
-from socialstat.errors import SocialstatError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-db_option = click.option(
-    "--db",
-    "db",
-    envvar="SOCIALSTAT_DB",
-    default=None,
-    metavar="URL",
-    help="Store URL, e.g. duckdb:///socialstat.duckdb (default: $SOCIALSTAT_DB, else ./socialstat.duckdb).",
-)
-
-
-def reports_errors(func: F) -> F:
-    """Turn socialstat's exceptions into a clean message and exit code 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except SocialstatError as exc:  # ValidationError included: its message lists every problem
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
+from socialstat.cli.common import db_option, reports_errors
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,10 +47,9 @@ def init(db: str | None) -> None:
 @cli.command()
 @click.option(
     "--preset",
-    type=click.Choice(["goteborg", "gr", "sweden"]),
     default="goteborg",
     show_default=True,
-    help="Which municipalities to generate.",
+    help="Which municipalities to generate: goteborg, gr, sweden, or one municipality's code (e.g. 1407).",
 )
 @click.option("--years", default="2015-2024", show_default=True, help="Years, e.g. 2015-2024.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed; the same seed gives the same data.")
@@ -89,13 +59,31 @@ def init(db: str | None) -> None:
     required=True,
     help="Folder for the canonical Parquet files.",
 )
+@click.option(
+    "--extracts",
+    "extract_profiles",
+    multiple=True,
+    metavar="PROFILE",
+    help="Also write the data as this profile's extract files, one per municipality, in OUT/extracts/ (repeatable).",
+)
+@click.option(
+    "--defect-rate",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Share of extract rows given a realistic defect (listed in OUT/extracts/manifest.json).",
+)
 @reports_errors
-def synth(preset: str, years: str, seed: int, out: Path) -> None:
+def synth(preset: str, years: str, seed: int, out: Path, extract_profiles: tuple[str, ...], defect_rate: float) -> None:
     """Write synthetic canonical data (Parquet, one file per table), calibrated to published figures.
+
+    With --extracts, also write it as case-management extracts (identity numbers from Skatteverket's test
+    series only) for `socialstat ingest`.
 
     \b
     Example:
       socialstat synth --preset gr --years 2015-2024 --seed 1 --out canonical/
+      socialstat synth --preset 1407 --years 2023-2024 --out small/ --extracts treserva-referrals --defect-rate 0.02
     """
     from socialstat.synth import generate, parse_years
 
@@ -110,6 +98,16 @@ def synth(preset: str, years: str, seed: int, out: Path) -> None:
     for table, n in report.rows.items():
         click.echo(f"  {table:<22} {n:>12,}".replace(",", " "))
     click.echo(f"Wrote {out} in {report.seconds:.1f} s (preset {preset}, years {years}, seed {seed})")
+    if extract_profiles:
+        from socialstat.synth.extracts import write_extracts
+
+        written = write_extracts(out, list(extract_profiles), out / "extracts", defect_rate=defect_rate, seed=seed)
+        for r in written:
+            click.echo(
+                f"  {r.path.relative_to(out)}: {r.rows_written} rows, {len(r.defects)} with defects, "
+                f"{r.rows_left_out} left out (no test identity number left for the person)"
+            )
+        click.echo(f"Extracts and their manifest in {out / 'extracts'}")
 
 
 @cli.command("load-canonical")
@@ -171,101 +169,6 @@ def schema_docs(out: Path | None) -> None:
     from socialstat.model.docs import render_data_model
 
     _write_or_print(render_data_model() + "\n", out)
-
-
-@cli.group()
-def profile() -> None:
-    """Source profiles: how a case-management system's extract maps to the canonical model."""
-
-
-@profile.command("list")
-@reports_errors
-def profile_list() -> None:
-    """List the source profiles shipped with socialstat.
-
-    \b
-    Example:
-      socialstat profile list
-    """
-    from socialstat.ingest import list_profiles, load_profile
-
-    for name in list_profiles():
-        p = load_profile(name)
-        click.echo(f"{name:<26} {p.system:<10} {p.extract:<20} {p.file.format}")
-
-
-@profile.command("show")
-@click.argument("name")
-@reports_errors
-def profile_show(name: str) -> None:
-    """Check profile NAME (a shipped name or a .yaml file) and show what it reads and drops.
-
-    \b
-    Example:
-      socialstat profile show treserva-referrals
-      socialstat profile show my-system-referrals.yaml
-    """
-    from socialstat.ingest import load_profile
-
-    p = load_profile(name)
-    f = p.file
-    click.echo(f"{p.name}: {p.system}, {p.extract} -> {p.table.name} ({p.source})")
-    click.echo(f"  file: {f.format}, encoding {f.encoding}, delimiter {f.delimiter!r}, decimal {f.decimal!r}, "
-               f"dates {', '.join(f.date_formats)}, header row {f.header_row}")  # fmt: skip
-    click.echo(
-        f"  identity number: {p.identity_column!r} (reserve numbers {'allowed' if p.reserve_numbers else 'refused'})"
-    )
-    click.echo(f"  area: {p.area_match}" + (f" from {p.area_column!r}" if p.area_column else ""))
-    for canonical, header in p.columns.items():
-        mapped = f" ({len(p.values[canonical])} labels mapped)" if canonical in p.values else ""
-        click.echo(f"  {canonical:<18} <- {header!r}{mapped}")
-    if p.reason_columns:
-        click.echo(f"  reason             <- {', '.join(map(repr, p.reason_columns))}")
-    for canonical, value in p.constants.items():
-        click.echo(f"  {canonical:<18} =  {value!r}")
-    click.echo(f"  dropped unread: {', '.join(map(repr, p.drop)) or '(none)'}")
-
-
-@profile.command("check")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--profile", "profile_name", required=True, help="A shipped profile name or a profile .yaml file.")
-@click.option("--municipality", required=True, help="The municipality the extract is from (code, e.g. 1480).")
-@reports_errors
-def profile_check(file: Path, profile_name: str, municipality: str) -> None:
-    """Preview what FILE would load and what would be quarantined under a profile; nothing is loaded.
-
-    \b
-    Example:
-      socialstat profile check aktualiseringar.csv --profile treserva-referrals --municipality 1480
-    """
-    from socialstat.ingest import load_profile
-    from socialstat.ingest.check import check_file
-
-    for line in check_file(file, load_profile(profile_name), municipality).lines():
-        click.echo(line)
-
-
-@cli.group()
-def key() -> None:
-    """The pseudonymisation key: make a key file (the key is never given on the command line)."""
-
-
-@key.command("new")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@reports_errors
-def key_new(path: Path) -> None:
-    """Write a new random pseudonymisation key to PATH, readable by you only.
-
-    Keep it outside the repository and apart from the store; use it with --key-file (or put its content in
-    SOCIALSTAT_KEY). An existing file is never overwritten.
-
-    \b
-    Example:
-      socialstat key new ~/.config/socialstat/key
-    """
-    from socialstat.pseudonym import new_key_file
-
-    click.echo(f"Wrote a new key file: {new_key_file(path)} (mode 0600)")
 
 
 @cli.group()
@@ -390,6 +293,11 @@ def _write_or_print(text: str, out: Path | None) -> None:
         click.echo(f"Wrote {out}")
     else:
         click.echo(text, nl=False)
+
+
+from socialstat.cli import ingest as _ingest  # noqa: E402  (its commands join the group above)
+
+_ingest.register(cli)
 
 
 def main() -> None:

@@ -1,0 +1,37 @@
+"""What every command shares: the store option and the error handler."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from socialstat.errors import SocialstatError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+db_option = click.option(
+    "--db",
+    "db",
+    envvar="SOCIALSTAT_DB",
+    default=None,
+    metavar="URL",
+    help="Store URL, e.g. duckdb:///socialstat.duckdb (default: $SOCIALSTAT_DB, else ./socialstat.duckdb).",
+)
+
+
+def reports_errors(func: F) -> F:
+    """Turn socialstat's exceptions into a clean message and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SocialstatError as exc:  # ValidationError included: its message lists every problem
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
