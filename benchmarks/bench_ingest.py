@@ -45,9 +45,22 @@ KINDS = ["Anmälan", "Ansökan", "Övrig information"]
 REPORTERS = ["Polis", "Skola", "Förskola", "Hälso- och sjukvård", "Socialtjänsten", "Anhörig", "Anonym"]
 DECISIONS = ["Utredning inleds", "Utredning inleds inte", "Påförs pågående utredning", ""]
 REASONS = ["Skolproblem", "Förälders missbruk", "Försummelse/bristande omsorg", "Barnets kriminalitet", ""]
-AREAS = ["Hjällbo", "Angered", "Bergsjön", "Lundby", "Majorna-Linné"]
-HEADER = ["Ärendenummer", "Personnummer", "Namn", "Inkommet datum", "Aktualiseringstyp", "Anmälare",
-          "Beslut förhandsbedömning", "Beslutsdatum", "Stadsområde", "Skäl 1", "Skäl 2", "Skäl 3", "Anteckning"]
+AREAS = ["Hjällbo", "Bergsjön", "Kortedala", "Majorna", "Backa"]
+HEADER = [
+    "Ärendenummer",
+    "Personnummer",
+    "Namn",
+    "Inkommet datum",
+    "Aktualiseringstyp",
+    "Anmälare",
+    "Beslut förhandsbedömning",
+    "Beslutsdatum",
+    "Stadsområde",
+    "Skäl 1",
+    "Skäl 2",
+    "Skäl 3",
+    "Anteckning",
+]
 
 
 def write_extract(path: Path, rows: int, seed: int = 1) -> None:
@@ -62,21 +75,23 @@ def write_extract(path: Path, rows: int, seed: int = 1) -> None:
             n = min(block, rows - start)
             received = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
             decided = received + pd.to_timedelta(rng.integers(0, 30, n), unit="D")
-            frame = pd.DataFrame({
-                "id": [f"R{i}" for i in range(start, start + n)],
-                "pnr": numbers[rng.integers(0, len(numbers), n)],
-                "name": "Testperson Testsson",
-                "received": received.strftime("%Y-%m-%d"),
-                "kind": np.array(KINDS)[rng.integers(0, len(KINDS), n)],
-                "reporter": np.array(REPORTERS)[rng.integers(0, len(REPORTERS), n)],
-                "decision": np.array(DECISIONS)[rng.integers(0, len(DECISIONS), n)],
-                "decided": decided.strftime("%Y-%m-%d"),
-                "area": np.array(AREAS)[rng.integers(0, len(AREAS), n)],
-                "r1": np.array(REASONS[:-1])[rng.integers(0, len(REASONS) - 1, n)],
-                "r2": np.array(REASONS)[rng.integers(0, len(REASONS), n)],
-                "r3": "",
-                "note": "Fri text som aldrig läses in",
-            })
+            frame = pd.DataFrame(
+                {
+                    "id": [f"R{i}" for i in range(start, start + n)],
+                    "pnr": numbers[rng.integers(0, len(numbers), n)],
+                    "name": "Testperson Testsson",
+                    "received": received.strftime("%Y-%m-%d"),
+                    "kind": np.array(KINDS)[rng.integers(0, len(KINDS), n)],
+                    "reporter": np.array(REPORTERS)[rng.integers(0, len(REPORTERS), n)],
+                    "decision": np.array(DECISIONS)[rng.integers(0, len(DECISIONS), n)],
+                    "decided": decided.strftime("%Y-%m-%d"),
+                    "area": np.array(AREAS)[rng.integers(0, len(AREAS), n)],
+                    "r1": np.array(REASONS[:-1])[rng.integers(0, len(REASONS) - 1, n)],
+                    "r2": np.array(REASONS)[rng.integers(0, len(REASONS), n)],
+                    "r3": "",
+                    "note": "Fri text som aldrig läses in",
+                }
+            )
             bad = rng.random(n) < 0.01
             frame.loc[bad, "kind"] = "Okänd"
             frame.to_csv(fh, sep=";", header=False, index=False, lineterminator="\r\n")

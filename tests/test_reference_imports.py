@@ -70,9 +70,8 @@ def from_px() -> pd.DataFrame:
 
 def test_a_px_file_becomes_the_canonical_population_table(from_px: pd.DataFrame) -> None:
     assert list(from_px.columns) == POPULATION_COLUMNS
-    assert from_px.dtypes.astype(str).to_dict() == {
-        "area_code": "str", "year": "int64", "sex": "str", "age": "int64", "population": "int64", "source": "str",
-    }  # fmt: skip
+    assert from_px[["year", "age", "population"]].dtypes.astype(str).tolist() == ["int64", "int64", "int64"]
+    assert all(pd.api.types.is_string_dtype(from_px[c]) for c in ("area_code", "sex", "source"))
     assert len(from_px) == 24  # 2 regions × 2 years × 2 sexes × ages 0, 1 and 100
     assert set(from_px["source"]) == {"imported"}
     assert set(from_px["sex"]) == {"F", "M"}
@@ -255,6 +254,27 @@ def test_unreadable_files_are_load_errors(tmp_path: Path) -> None:
     path.write_bytes(b'"region","\xe5lder","k\xf6n","2023"\n"1480","0 \x81r","m\xe4n",1\n')
     with pytest.raises(LoadError, match=r"^bytes\.csv: not valid cp1252"):
         import_population(path)
+    path.write_bytes(b'enhet;\xe5r;omr\xe5de;kostnad_kr\n1480;2023;"' + b"x" * 200_000)  # an unclosed quote
+    with pytest.raises(LoadError, match=r"^bytes\.csv: not a readable delimited text file \(field larger than"):
+        import_costs(path)
+
+
+def test_csv_layouts_that_cannot_be_read_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match=r"^h\.csv: no data rows below the header"):
+        import_population(write(tmp_path / "h.csv", '"region","ålder","kön","2023"\n'))
+    with pytest.raises(LoadError, match=r"^l\.csv: a long layout \(with a year column\) needs one value column"):
+        import_population(write(tmp_path / "l.csv", "region;ålder;kön;år\n1480;0 år;män;2023\n"))
+    with pytest.raises(LoadError, match=r"^w\.csv: both year columns \['2023'\] and a value column \['antal'\]"):
+        import_population(write(tmp_path / "w.csv", "region;ålder;kön;2023;antal\n1480;0 år;män;1;1\n"))
+
+
+def test_wide_csv_problems_name_the_line_and_the_year_column(tmp_path: Path) -> None:
+    text = "region,ålder,kön,2022,2023\n1480 Göteborg,0 år,män,..,5\n1480 Göteborg,1 år,män,6,\n"
+    with pytest.raises(ValidationError) as excinfo:
+        import_population(write(tmp_path / "w.csv", text))
+    (problem,) = excinfo.value.problems
+    assert (problem.reason, problem.rows, problem.first_row) == ("missing_value", 2, 2)
+    assert problem.message.endswith("(line 2 (2022), line 3 (2023))")
 
 
 # --- population: every rule, with file and row -------------------------------------------------------------------
@@ -297,7 +317,7 @@ def test_every_population_rule_names_the_file_and_the_lines(tmp_path: Path) -> N
     ]
     by_line = {p.first_row: p for p in excinfo.value.problems}
     assert by_line[6].message == "folk.csv: region without an area code (e.g. '1480 Göteborg') (line 6)"
-    assert by_line[7].message == "folk.csv: not a whole number (line 7, line 8)"
+    assert by_line[7].message == "folk.csv: not a whole number of inhabitants (line 7, line 8)"
     assert "(line 15, line 16)" in by_line[15].message
     assert by_line[10].examples == ("'5-9 år'",)
     for problem in excinfo.value.problems:
@@ -333,9 +353,8 @@ def test_px_problems_name_the_cell_and_its_labels(tmp_path: Path) -> None:
 def test_a_swedish_cost_file_with_decimal_commas() -> None:
     frame = import_costs(DATA / "ifo_costs_sv.csv")
     assert list(frame.columns) == COST_COLUMNS
-    assert frame.dtypes.astype(str).to_dict() == {
-        "unit_code": "str", "year": "int64", "service_area": "str", "cost_sek": "float64", "source": "str",
-    }  # fmt: skip
+    assert frame[["year", "cost_sek"]].dtypes.astype(str).tolist() == ["int64", "float64"]
+    assert all(pd.api.types.is_string_dtype(frame[c]) for c in ("unit_code", "service_area", "source"))
     assert frame[["unit_code", "year", "service_area"]].values.tolist() == [
         ["1401", 2022, "criminality"],
         ["1401", 2023, "homelessness"],
@@ -440,3 +459,39 @@ def test_missing_and_nil_cells() -> None:
     assert missing.tolist() == [True, True, True, False, False, False]
     assert invalid.tolist() == [False, False, False, False, False, True]
     assert numbers.tolist()[3:5] == [0.0, 12.0]
+
+
+def test_the_cli_loads_population_and_costs_into_the_store_replacing_same_keys(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from socialstat.cli import cli
+    from socialstat.reference import build_units
+    from socialstat.store import init_store
+    from socialstat.store.load import load_reference
+
+    db = f"duckdb:///{tmp_path / 'ref.duckdb'}"
+    runner = CliRunner()
+    with init_store(db) as store:
+        empty = runner.invoke(cli, ["population", "import", str(DATA / "BE0101N1_ansi.px"), "--db", db])
+        for name, frame in build_units(["1401", "1480"]).items():
+            if name in ("units", "areas"):
+                load_reference(store, name, frame)
+    assert empty.exit_code == 1
+    assert "the store has no areas yet" in empty.output
+    # Göteborg's population must be given by area (it has sub-areas): the municipality code is not one of them.
+    refused = runner.invoke(cli, ["population", "import", str(DATA / "BE0101N1_ansi.px"), "--db", db])
+    assert refused.exit_code == 1
+    assert "unknown_area" in refused.output
+    assert "BE0101N1_ansi.px" in refused.output
+
+    loaded = runner.invoke(cli, ["costs", "import", str(DATA / "ifo_costs_sv.csv"), "--db", db])
+    assert loaded.exit_code == 0, loaded.output
+    assert "Loaded 6 cost rows (3 units)" in loaded.output
+    again = runner.invoke(cli, ["costs", "import", str(DATA / "ifo_costs_sv.csv"), "--db", db])
+    assert again.exit_code == 0
+    with init_store(db) as store:
+        stored = store.table("costs").execute()
+    assert len(stored) == 6  # replaced, not doubled
+    assert (
+        stored.set_index(["unit_code", "service_area"]).loc[("1480", "economic_assistance"), "cost_sek"] == 1234567890.5
+    )

@@ -17,12 +17,10 @@ Nothing here ever puts the secret or a number in a message or a ``repr``.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import secrets
 import stat
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -47,8 +45,8 @@ class Pseudonymiser:
 
     def key(self, canonical: str) -> str:
         """The key of one canonical (12-digit) identity number, as a UUID string."""
-        digest = hmac.new(self._secret, canonical.encode("ascii"), hashlib.sha256).digest()
-        return str(uuid.UUID(bytes=digest[:16]))
+        h = hmac.digest(self._secret, canonical.encode("ascii"), "sha256")[:16].hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"  # as str(uuid.UUID(bytes=...)), faster
 
 
 def load_secret(*, key_file: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None) -> bytes:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from socialstat.cli.common import db_option, reports_errors
+from socialstat.errors import LoadError
 
 if TYPE_CHECKING:
     from socialstat.ingest.read import Progress
@@ -269,7 +270,69 @@ def batch_withdraw(batch_id: str, db: str | None) -> None:
     click.echo(f"Withdrew batch {batch_id}: deleted {shown}.")
 
 
+@click.group()
+def population() -> None:
+    """Population figures: import SCB's files (replacing the synthetic or earlier figures of the same key)."""
+
+
+@population.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@db_option
+@reports_errors
+def population_import(file: Path, db: str | None) -> None:
+    """Load population by area, year, sex and age from an SCB PX file or CSV download into the store.
+
+    Region codes must be areas of the store (a municipality's code for a municipality without sub-areas).
+
+    \b
+    Example:
+      socialstat population import BE0101N1.px
+    """
+    from socialstat.reference import import_population
+    from socialstat.store import open_store
+    from socialstat.store.load import load_reference
+
+    with open_store(db) as store:
+        areas = store.table("areas").execute()
+        if areas.empty:
+            raise LoadError("the store has no areas yet: load units and areas first (load-canonical or ingest)")
+        frame = import_population(file, areas=dict(zip(areas["area_code"], areas["municipality_code"], strict=True)))
+        n = load_reference(store, "population", frame)
+    years = f"{frame['year'].min()}-{frame['year'].max()}" if n else "no years"
+    click.echo(f"Loaded {n} population rows ({frame['area_code'].nunique()} areas, {years}) from {file.name}")
+
+
+@click.group()
+def costs() -> None:
+    """IFO costs: import gross costs per unit, year and service area from a CSV file."""
+
+
+@costs.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@db_option
+@reports_errors
+def costs_import(file: Path, db: str | None) -> None:
+    """Load IFO costs (unit_code, year, service_area, cost_sek) from a CSV file into the store.
+
+    \b
+    Example:
+      socialstat costs import ifo-kostnader-2023.csv
+    """
+    from socialstat.reference import import_costs
+    from socialstat.store import open_store
+    from socialstat.store.load import load_reference
+
+    frame = import_costs(file)
+    with open_store(db) as store:
+        units = set(store.table("units").unit_code.execute())
+        unknown = sorted(set(frame["unit_code"]) - units)
+        if unknown:
+            raise LoadError(f"{file.name}: units the store does not have: {unknown[:10]} (load units first)")
+        n = load_reference(store, "costs", frame)
+    click.echo(f"Loaded {n} cost rows ({frame['unit_code'].nunique()} units) from {file.name}")
+
+
 def register(group: click.Group) -> None:
     """Add this module's commands to the main group."""
-    for command in (profile, key, ingest, batch):
+    for command in (profile, key, ingest, batch, population, costs):
         group.add_command(command)

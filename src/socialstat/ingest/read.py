@@ -135,9 +135,19 @@ def _first_invalid(path: Path, encoding: str) -> int | None:
     return None
 
 
+def _count_lines(path: Path) -> int:
+    """Physical lines: line breaks, plus one for a last line without a break."""
+    count, last = 0, b""
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(BLOCK), b""):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (1 if last not in (b"", b"\n") else 0)
+
+
 def _has_non_ascii(path: Path) -> bool:
     with path.open("rb") as fh:
-        return any(any(b > 127 for b in block) for block in iter(lambda: fh.read(BLOCK), b""))
+        return not all(block.isascii() for block in iter(lambda: fh.read(BLOCK), b""))
 
 
 def _match_headers(names: list[str], profile: Profile, source: str) -> dict[str, str]:
@@ -240,6 +250,13 @@ def _read_csv(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFra
         except pa.ArrowInvalid as exc:  # e.g. an unterminated quote: the file cannot be split into rows
             reason = _arrow_reason(exc)
             raise ExtractError(f"{path.name}: a malformed row at or after line {line}: {reason}") from None
+        lines = _count_lines(path)
+        accounted = line - 1 + len(skipped)  # rows and skipped lines up to the last row, and skipped lines after it
+        if accounted != lines:  # a quote left open swallowed line breaks: rows were merged, not read
+            raise ExtractError(
+                f"{path.name}: the file has {lines} lines, but only {accounted} could be read as rows: a quote left "
+                "open (or a line break inside a quoted value) merged lines; fix the quoting"
+            )
 
     return Opened(encoding, headers, progress), chunks()
 

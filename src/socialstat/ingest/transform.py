@@ -8,7 +8,7 @@ in both, and the counts reconcile. The identity number becomes a key at once; th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,11 +38,15 @@ RULES = {
     "missing_reason": "a referral without any reason",
     "malformed_row": "a line of the file with too few or too many fields (its content is not read)",
     "empty_row": "a row (or blank line) with every column the profile reads empty",
+    "repeated_header": "a row that repeats the header (as Excel reports do on each printed page)",
 }
 IDENTITY_RULES = (
     "identity_format", "identity_separator", "identity_check_digit", "identity_date", "identity_serial",
     "identity_future", "identity_organisation_number", "identity_reserve_not_allowed", "identity_unknown_date",
 )  # fmt: skip
+
+
+REMEMBERED = 500_000
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class Context:
     municipality_code: str
     areas: Mapping[str, str]  # normalised area code or name (as the profile matches) -> area_code
     today: dt.date = field(default_factory=dt.date.today)
+    parsed: dict[object, tuple[object, ...]] = field(default_factory=dict, repr=False)  # see _identities
 
 
 @dataclass
@@ -78,9 +83,14 @@ class _Problems:
 
 
 def _identities(texts: pd.Series, ctx: Context) -> pd.DataFrame:
-    """Key, birth year, sex and kind per row, or the reason the number was refused (parsed once per value)."""
-    parsed: dict[object, tuple[object, ...]] = {}
+    """Key, birth year, sex and kind per row, or the reason the number was refused (parsed once per value, and
+    remembered across chunks up to `REMEMBERED` numbers, as persons recur in an extract)."""
+    parsed = ctx.parsed
+    if len(parsed) > REMEMBERED:
+        parsed.clear()
     for text in texts.dropna().unique():
+        if text in parsed:
+            continue
         try:
             number = parse_identity_number(str(text), today=ctx.today, allow_reserve=ctx.profile.reserve_numbers)
         except InvalidIdentityNumber as exc:
@@ -115,13 +125,17 @@ def _numbers(raw: pd.Series, decimal: str, thousands: str | None) -> pd.Series:
 def transform(chunk: pd.DataFrame, ctx: Context) -> Transformed:
     """Map `chunk` (text cells named by the profile's headers, plus `_line`) to the canonical model."""
     malformed = chunk["_malformed"].notna() if "_malformed" in chunk.columns else pd.Series(False, index=chunk.index)
-    empty = ~malformed & chunk[ctx.profile.read_columns].isna().all(axis=1)
-    if malformed.any() or empty.any():
-        result = transform(chunk[~malformed & ~empty], ctx)
+    read = ctx.profile.read_columns
+    empty = ~malformed & chunk[read].isna().all(axis=1)
+    header = ~malformed & np.logical_and.reduce([_normalised(chunk[h]) == normalise(h) for h in read])
+    if malformed.any() or empty.any() or header.any():
+        result = transform(chunk[~malformed & ~empty & ~header], ctx)
+        set_aside = malformed | empty | header
+        reason = np.select([malformed, header], ["malformed_row", "repeated_header"], "empty_row")
         bad = pd.DataFrame(
             {
-                "line": chunk.loc[malformed | empty, "_line"].astype("int64"),
-                "reasons": np.where(malformed[malformed | empty], "malformed_row", "empty_row"),
+                "line": chunk.loc[set_aside, "_line"].astype("int64"),
+                "reasons": reason[set_aside.to_numpy()],
                 "identity": "",
             }
         )
@@ -144,9 +158,7 @@ def transform(chunk: pd.DataFrame, ctx: Context) -> Transformed:
         raw = chunk[header].where(chunk[header].isna(), chunk[header].astype(str).str.strip()).replace("", None)
         present = raw.notna()
         if column.codes:
-            lookup = profile.values.get(canonical, {})
-            codes = set(model.codes(column.codes).values())
-            value = raw.map(lambda v, lookup=lookup, codes=codes: lookup.get(normalise(v), v if v in codes else None))
+            value = _by_value(raw, _coder(profile.values.get(canonical, {}), model.codes(column.codes).values()))
             problems.add(present & value.isna(), f"unknown_code:{canonical}")
         elif column.type == "date":
             value = _dates(raw, profile.file.date_formats).dt.date
@@ -161,8 +173,7 @@ def transform(chunk: pd.DataFrame, ctx: Context) -> Transformed:
             high = value > column.max if column.max is not None else pd.Series(False, index=value.index)
             problems.add(~bad & (low | high), f"out_of_range:{canonical}")
         elif column.type == "boolean":
-            value = raw.map(lambda v: profile.booleans.get(normalise(v)))
-            value = value.where(present | raw.isna(), None)
+            value = _by_value(raw, lambda v: profile.booleans.get(normalise(v)))
             problems.add(present & value.isna(), f"invalid_boolean:{canonical}")
         else:
             value = raw
@@ -174,7 +185,7 @@ def transform(chunk: pd.DataFrame, ctx: Context) -> Transformed:
     out["municipality_code"] = ctx.municipality_code
     if profile.area_column:
         area_raw = chunk[profile.area_column]
-        out["area_code"] = area_raw.map(lambda v: ctx.areas.get(normalise(v)) if isinstance(v, str) else None)
+        out["area_code"] = _by_value(area_raw, lambda v: ctx.areas.get(normalise(v)) if isinstance(v, str) else None)
         problems.add(out["area_code"].isna(), f"unknown_area:{profile.area_column}")
     else:  # the extract has no areas: the municipality must be its own only area
         out["area_code"] = ctx.areas.get(normalise(ctx.municipality_code))
@@ -200,7 +211,7 @@ def transform(chunk: pd.DataFrame, ctx: Context) -> Transformed:
     origin = pd.DataFrame({"line": chunk.loc[~bad, "_line"].astype("int64"), "identity": good_ids["masked"]})
     persons = good_ids.drop(columns=["identity_problem", "masked"]).drop_duplicates("person_key")
     if reasons is not None:
-        reasons = reasons[reasons["referral_id"].isin(rows["referral_id"])].reset_index(drop=True)
+        reasons = reasons[~bad.loc[reasons.index].to_numpy()].reset_index(drop=True)
     return Transformed(
         rows, persons.reset_index(drop=True), reasons, quarantine.reset_index(drop=True), origin.reset_index(drop=True)
     )
@@ -231,23 +242,39 @@ def _is_date(ctx: Context, column: str) -> bool:
 def _reasons(chunk: pd.DataFrame, out: pd.DataFrame, ctx: Context, problems: _Problems) -> pd.DataFrame:
     """referral_reasons rows from the profile's reason column(s); unknown labels and no reason at all are problems."""
     profile = ctx.profile
-    lookup = profile.values.get("reason", {})
-    codes = set(load_model().codes("referral_reason").values())
-    pairs: list[tuple[object, object, str]] = []
-    unknown: set[object] = set()
+    given = []
     for column in profile.reason_columns:
-        for i, text in chunk[column].items():
-            if not isinstance(text, str) or not text.strip():
-                continue
-            parts = text.split(profile.reason_separator) if profile.reason_separator else [text]
-            for part in (p for p in parts if p.strip()):
-                code = lookup.get(normalise(part), part.strip() if part.strip() in codes else None)
-                if code is None:
-                    unknown.add(i)
-                else:
-                    pairs.append((i, out.at[i, "referral_id"], code))
-    problems.add(chunk.index.isin(list(unknown)), "unknown_code:reason")
-    with_reason = {i for i, _, _ in pairs}
-    problems.add(~chunk.index.isin(list(with_reason)), "missing_reason")
-    frame = pd.DataFrame([(r, c) for _, r, c in pairs], columns=["referral_id", "reason"])
-    return frame.drop_duplicates().reset_index(drop=True)
+        texts = chunk[column].dropna().astype(str)
+        if profile.reason_separator:
+            texts = texts.str.split(profile.reason_separator, regex=False).explode().astype(str)
+        texts = texts.str.strip()
+        given.append(texts[texts != ""])
+    labels = pd.concat(given) if given else pd.Series(dtype=object)
+    code = _by_value(labels, _coder(profile.values.get("reason", {}), load_model().codes("referral_reason").values()))
+    problems.add(chunk.index.isin(labels.index[code.isna()]), "unknown_code:reason")
+    known = code.dropna()
+    problems.add(~chunk.index.isin(known.index), "missing_reason")
+    frame = pd.DataFrame({"referral_id": out.loc[known.index, "referral_id"].to_numpy(), "reason": known.to_numpy()})
+    frame.index = known.index  # the row of the chunk, so reasons of quarantined rows can be left out
+    return frame[~frame.duplicated()]
+
+
+def _normalised(cells: pd.Series) -> pd.Series:
+    """`normalise` of every cell (outer spaces and case; inner runs of spaces are rare enough to ignore here)."""
+    return cells.astype(object).where(cells.isna(), cells.astype(str).str.strip().str.casefold())
+
+
+def _coder(lookup: Mapping[str, str], codes: Iterable[str]) -> Callable[[str], str | None]:
+    """A source label's canonical code: the profile's value map (normalised), or the label if it is a code."""
+    known = set(codes)
+
+    def code(text: str) -> str | None:
+        return lookup.get(normalise(text), text if text in known else None)
+
+    return code
+
+
+def _by_value(raw: pd.Series, function: Callable[[str], object]) -> pd.Series:
+    """`function` of each cell, computed once per distinct value (extracts repeat a few labels many times)."""
+    distinct = raw.dropna().unique()
+    return raw.map(dict(zip(distinct, map(function, distinct), strict=True)))

@@ -1,5 +1,8 @@
 """Reference data shipped with the package: units, areas, mappings per period and a calibrated population."""
 
+# After the lines above: the imports use socialstat.ingest, whose check and run modules use this package.
+from socialstat.reference.imports_costs import import_costs
+from socialstat.reference.imports_population import import_population
 from socialstat.reference.population import build_population, municipality_totals
 from socialstat.reference.units import GOTEBORG, build_units, goteborg_areas, gr_codes, municipalities
 
@@ -9,6 +12,8 @@ __all__ = [
     "build_units",
     "goteborg_areas",
     "gr_codes",
+    "import_costs",
+    "import_population",
     "municipalities",
     "municipality_totals",
 ]

@@ -3,7 +3,9 @@
 `import_population` (imports_population.py) and `import_costs` (imports_costs.py) read a user's file into a
 canonical DataFrame. Both check every row, collect every problem per rule and column (with the lines or cells
 where it occurs) and raise them together in one `ValidationError`; a file they cannot read at all is a
-`LoadError`. Encodings are checked, never guessed silently (`socialstat.ingest.read.check_encoding`).
+`LoadError`. Encodings are checked, never guessed silently (`socialstat.ingest.read.check_encoding`), and
+names and labels are compared as ingest compares them (`socialstat.ingest.profile.normalise`: case and spacing
+ignored).
 """
 
 from __future__ import annotations
@@ -46,13 +48,8 @@ _DOTS = re.compile(r"\.{1,6}")
 _YEAR = re.compile(r"\d{4}")
 
 
-def normalise(text: object) -> str:
-    """How names and labels are compared: case-folded, inner whitespace collapsed, outer whitespace removed."""
-    return " ".join(str(text).split()).casefold()
-
-
 class Findings:
-    """The problems of one file, one `Problem` per rule and column, each naming where it occurs.
+    """The problems of one file, one `Problem` per check (a rule on a column), each naming where it occurs.
 
     `where` turns offending rows (a slice of the frame being checked, which has a `_row` column: the line or
     cell number) into position texts such as ``line 7`` or ``cell 12 (1480 Göteborg / 0 år / män / 2023)``.
@@ -91,6 +88,14 @@ class Findings:
             listed += f" and {rows - len(positions)} more"
         text = f"{self.source}: {message} ({listed})"
         self.problems.append(Problem(reason, self.table, column, rows, text, examples, self.source, first_row))
+
+    def malformed(self, lines: Sequence[int], width: int) -> None:
+        """Record the lines that have more or fewer fields than the header's `width`."""
+        if lines:
+            where = [f"line {n}" for n in lines[:MAX_LISTED]]
+            self.add(
+                "malformed_row", None, where, len(lines), lines[0], f"more or fewer fields than the header's {width}"
+            )
 
     def raise_if_any(self) -> None:
         """Raise every problem recorded so far together."""
@@ -132,6 +137,13 @@ def read_delimited(path: Path, is_header: Callable[[list[str]], bool], wanted: s
     lines = io.StringIO(text, newline="").readlines()  # split as the csv module counts lines
     if not text.strip():
         raise LoadError(f"{path.name}: the file is empty")
+    try:
+        return _find_header(path.name, lines, is_header, wanted)
+    except csv.Error as exc:  # e.g. an unclosed quote that runs on past the field size limit
+        raise LoadError(f"{path.name}: not a readable delimited text file ({exc})") from None
+
+
+def _find_header(source: str, lines: list[str], is_header: Callable[[list[str]], bool], wanted: str) -> Delimited:
     seen: list[str] = []
     for index, line in enumerate(lines[:MAX_PREAMBLE]):
         if not line.strip():
@@ -140,13 +152,13 @@ def read_delimited(path: Path, is_header: Callable[[list[str]], bool], wanted: s
         accepted = [(len(fields), d, fields) for d, fields in candidates if is_header(fields)]
         if accepted:
             _n, delimiter, header = max(accepted, key=lambda c: c[0])
-            found = Delimited(path.name, delimiter, [h.strip() for h in header], index + 1)
+            found = Delimited(source, delimiter, [h.strip() for h in header], index + 1)
             _records(found, "".join(lines[index + 1 :]))
             return found
         if not seen:
             seen = max((fields for _d, fields in candidates), key=len)
     raise LoadError(
-        f"{path.name}: no header line naming {wanted} in the first {MAX_PREAMBLE} lines "
+        f"{source}: no header line naming {wanted} in the first {MAX_PREAMBLE} lines "
         f"(the first line has the fields {[s.strip() for s in seen][:10]})"
     )
 

@@ -15,12 +15,12 @@ from pathlib import Path
 import pandas as pd
 
 from socialstat.errors import LoadError
+from socialstat.ingest.profile import normalise
 from socialstat.model import load_model
 from socialstat.reference.imports import (
     Findings,
     check_canonical,
     lines_where,
-    normalise,
     parse_numbers,
     parse_years,
     read_delimited,
@@ -55,11 +55,7 @@ def import_costs(path: str | os.PathLike[str]) -> pd.DataFrame:
     )
     raw["_row"] = pd.Series(lines, dtype="int64")
     findings = Findings("costs", found.source, lines_where)
-    if found.malformed:
-        findings.add(
-            "malformed_row", None, [f"line {n}" for n in found.malformed[:5]], len(found.malformed), found.malformed[0],
-            f"has another number of fields than the header's {len(found.header)}",
-        )  # fmt: skip
+    findings.malformed(found.malformed, len(found.header))
     if raw.empty:
         findings.raise_if_any()
         raise LoadError(f"{found.source}: no data rows below the header (line {found.header_line})")

@@ -81,15 +81,16 @@ def _canonical(
     check("invalid_age", "age", raw, age.isna(), "not a single year of age (0 år … 100+ år)", raw["age"])
     check("invalid_sex", "sex", raw, sex.isna(), "neither men (män) nor women (kvinnor)", raw["sex"])
     number = raw["_number"]
+    no_number = "no number (an empty cell, or a dot symbol such as '..')"
+    check("missing_value", "population", raw, raw["_missing"], no_number, raw["_shown"])
     check(
-        "missing_value",
+        "invalid_number",
         "population",
         raw,
-        raw["_missing"],
-        "no number (an empty cell, or a dot symbol such as '..')",
+        raw["_invalid"] | (number % 1 > 0),
+        "not a whole number of inhabitants",
         raw["_shown"],
     )
-    check("invalid_number", "population", raw, raw["_invalid"] | (number % 1 > 0), "not a whole number", raw["_shown"])
     check("out_of_range", "population", raw, number < 0, "a negative number of inhabitants", raw["_shown"])
     keyed = pd.DataFrame({"a": area, "y": year, "s": sex, "e": exact}).join(raw[others])
     complete = keyed[["a", "y", "s", "e"]].notna().all(axis=1)

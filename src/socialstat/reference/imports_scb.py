@@ -16,9 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from socialstat.errors import LoadError, PxError
+from socialstat.ingest.profile import normalise
 from socialstat.model import load_model
 from socialstat.px import PxMetadata, read_px
-from socialstat.reference.imports import Findings, lines_where, map_distinct, normalise, parse_numbers, read_delimited
+from socialstat.reference.imports import Findings, lines_where, map_distinct, parse_numbers, read_delimited
 
 ROLES = {  # role -> the variable or column names that play it (normalised)
     "region": frozenset({"region", "kommun", "municipality"}),
@@ -174,11 +175,7 @@ def _from_csv(path: Path) -> tuple[pd.DataFrame, list[str], Findings]:
     else:
         raw = base.assign(_value=table[position[values[0]]])
     findings = Findings("population", source, lines_where)
-    if found.malformed:
-        findings.add(
-            "malformed_row", None, [f"line {n}" for n in found.malformed[:5]], len(found.malformed), found.malformed[0],
-            f"has another number of fields than the header's {len(header)}",
-        )  # fmt: skip
+    findings.malformed(found.malformed, len(found.header))
     raw["_number"], raw["_missing"], raw["_invalid"] = parse_numbers(
         raw["_value"], decimal_comma=found.delimiter != ","
     )

@@ -182,3 +182,14 @@ def replace_reference(store: Store, spec: Table, rel: ibis.Table) -> None:
     store.backend.insert(spec.name, store.table(staged))
     store.backend.insert(spec.name, rel)
     store.backend.drop_table(staged)
+
+
+def load_reference(store: Store, table: str, frame: pd.DataFrame) -> int:
+    """Write a canonical reference table's rows (e.g. imported population), replacing rows with the same key,
+    in one transaction; the rows written."""
+    spec = load_model().table(table)
+    if spec.kind != "reference":
+        raise LoadError(f"{table} is not a reference table")
+    with store.transaction():
+        replace_reference(store, spec, ibis.memtable(frame[list(spec.column_names)]))
+    return len(frame)
