@@ -24,8 +24,9 @@ TRESERVA = ["Ärendenummer", "Personnummer", "Namn", "Inkommet datum", "Aktualis
 
 
 def _row(i: int, pnr: str | None = None) -> list[str]:
-    return [f"R{i}", PNR[i] if pnr is None else pnr, "Namn", "2022-05-04", "Anmälan", "Skola", "Utredning inleds", "2022-05-10",
-            "Hjällbo", "Skolproblem", "", ""]  # fmt: skip
+    number = PNR[i] if pnr is None else pnr
+    return [f"R{i}", number, "Namn", "2022-05-04", "Anmälan", "Skola", "Utredning inleds", "2022-05-10", "Hjällbo",
+            "Skolproblem", "", ""]  # fmt: skip
 
 
 def _text(rows: list[list[str]]) -> str:

@@ -250,11 +250,11 @@ def _read_csv(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFra
         except pa.ArrowInvalid as exc:  # e.g. an unterminated quote: the file cannot be split into rows
             reason = _arrow_reason(exc)
             raise ExtractError(f"{path.name}: a malformed row at or after line {line}: {reason}") from None
-        lines = _count_lines(path)
+        physical = _count_lines(path)
         accounted = line - 1 + len(skipped)  # rows and skipped lines up to the last row, and skipped lines after it
-        if accounted != lines:  # a quote left open swallowed line breaks: rows were merged, not read
+        if accounted != physical:  # a quote left open swallowed line breaks: rows were merged, not read
             raise ExtractError(
-                f"{path.name}: the file has {lines} lines, but only {accounted} could be read as rows: a quote left "
+                f"{path.name}: the file has {physical} lines, but only {accounted} could be read as rows: a quote left "
                 "open (or a line break inside a quoted value) merged lines; fix the quoting"
             )
 
