@@ -22,3 +22,24 @@ def test_demo_runs_end_to_end_and_reruns_in_place(tmp_path: Path, monkeypatch: p
     assert rows["referrals"] == first.synth.rows["referrals"]
     second = pipeline.run_demo(tmp_path / "demo", seed=5)  # a rerun replaces the previous demo
     assert second.summary.tables.equals(first.summary.tables)
+
+
+def test_the_demo_brings_one_municipality_in_through_extracts_and_ingest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "DEMO_PRESET", "1407")
+    monkeypatch.setattr(pipeline, "DEMO_YEARS", "2023-2024")
+    monkeypatch.setattr(pipeline, "DEMO_STRUCTURES", ("municipalities",))
+    result = pipeline.run_demo(tmp_path / "demo", seed=5)
+    assert result.ingest is not None
+    by_table = {f.table: f for f in result.ingest.files}
+    assert set(by_table) == {"referrals", "investigations", "interventions", "assistance_payments"}
+    assert all(f.balanced and f.rows_quarantined > 0 for f in by_table.values())
+    rows = result.summary.tables.set_index("table")["rows"]
+    for table, f in by_table.items():
+        assert rows[table] == f.rows_loaded  # all of Öckerö's rows of these tables came through ingest
+    assert rows["referral_reasons"] == by_table["referrals"].reason_rows
+    assert not (tmp_path / "demo" / "extract-source").exists()
+    assert (tmp_path / "demo" / "extracts" / "manifest.json").exists()
+    assert result.ingest_file is not None
+    assert '"balanced": true' in result.ingest_file.read_text(encoding="utf-8")

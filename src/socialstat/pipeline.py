@@ -1,25 +1,40 @@
 """The main job on the embedded default: what `make demo` runs.
 
-For now: synthesise Göteborg and GR (2015–2024) → create the store → load → summarise → compute the indicator
-catalogue for the GR municipalities and Göteborg's administrations. Later stages (release, report, site)
-extend this function, not the CLI.
+For now: synthesise Göteborg and GR (2015–2024) → create the store → load → ingest one municipality's
+case-management extracts → summarise → compute the indicator catalogue for the GR municipalities and Göteborg's
+administrations. Later stages (release, report, site) extend this function, not the CLI.
+
+One small municipality (Öckerö) does not come in as canonical data but the way a municipality's data do: its
+rows are written as extracts in the four shipped source profiles' formats (Skatteverket test identity numbers,
+1 % defective rows) and ingested under a pseudonymisation key the demo makes for itself in a temporary folder
+outside the repository and deletes afterwards. Its persons for whom the test series has no number are left out.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from socialstat.indicators import compute
+from socialstat.ingest import list_profiles, load_profile
+from socialstat.ingest.run import IngestReport, ingest_files
+from socialstat.pseudonym import Pseudonymiser, load_secret, new_key_file
 from socialstat.store import StoreSummary, format_summary, init_store, load_canonical, summarize
+from socialstat.store.connect import Store
 from socialstat.synth import SynthReport, generate, parse_years
+from socialstat.synth.extracts import split_municipality, write_extracts
 
 DEMO_PRESET = "gr"
 DEMO_YEARS = "2015-2024"
 DEMO_SEED = 20221231
 DEMO_STRUCTURES = ("municipalities", "gr", "goteborg-administrations", "goteborg-districts")
+DEMO_INGESTED = "1407"  # Öckerö: its data come in through extracts and ingest
+DEMO_DEFECT_RATE = 0.01
 
 
 @dataclass(frozen=True)
@@ -33,6 +48,8 @@ class DemoResult:
     summary: StoreSummary
     summary_file: Path
     results_file: Path
+    ingest: IngestReport | None = None
+    ingest_file: Path | None = None
 
 
 def run_demo(out: str | Path, *, seed: int = DEMO_SEED) -> DemoResult:
@@ -43,17 +60,45 @@ def run_demo(out: str | Path, *, seed: int = DEMO_SEED) -> DemoResult:
     database = out / "socialstat.duckdb"
     for stale in (database, Path(f"{database}.wal")):
         stale.unlink(missing_ok=True)
-    if canonical.exists():
-        for f in canonical.glob("*"):
-            f.unlink()
+    for folder in (canonical, out / "extracts", out / "extract-source"):
+        shutil.rmtree(folder, ignore_errors=True)
     synth = generate(DEMO_PRESET, parse_years(DEMO_YEARS), seed, canonical)
     years = parse_years(DEMO_YEARS)
+    ingest_file = None
     with init_store(f"duckdb:///{database}") as store:
+        ingested = _split_for_ingest(out, canonical, seed)
         load_canonical(store, canonical)
+        ingest = _ingest_extracts(store, out) if ingested else None
         summary = summarize(store)
         results = pd.concat([compute(store, structure=s, years=years) for s in DEMO_STRUCTURES], ignore_index=True)
+    if ingest is not None:
+        ingest_file = out / "ingest-reconciliation.json"
+        ingest_file.write_text(json.dumps(ingest.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     results_file = out / "results.parquet"
     results.to_parquet(results_file, index=False)
     summary_file = out / "summary.txt"
     summary_file.write_text(format_summary(summary) + "\n", encoding="utf-8")
-    return DemoResult(out, canonical, database, synth, summary, summary_file, results_file)
+    return DemoResult(out, canonical, database, synth, summary, summary_file, results_file, ingest, ingest_file)
+
+
+def _split_for_ingest(out: Path, canonical: Path, seed: int) -> bool:
+    """Take DEMO_INGESTED's rows out of the canonical data and write them as extracts; False if it is not there."""
+    referrals = pd.read_parquet(canonical / "referrals.parquet", columns=["municipality_code"])
+    if DEMO_INGESTED not in set(referrals["municipality_code"]):
+        return False
+    source = out / "extract-source"
+    split_municipality(canonical, DEMO_INGESTED, source)
+    write_extracts(source, list_profiles(), out / "extracts", defect_rate=DEMO_DEFECT_RATE, seed=seed)
+    shutil.rmtree(source)  # the extracts and their manifest are what remains
+    return True
+
+
+def _ingest_extracts(store: Store, out: Path) -> IngestReport:
+    """Ingest every extract written for DEMO_INGESTED, under a key made for the demo and deleted after it."""
+    with tempfile.TemporaryDirectory(prefix="socialstat-demo-key-") as folder:
+        pseudonymiser = Pseudonymiser(load_secret(key_file=new_key_file(Path(folder) / "key")))
+    report = IngestReport(", ".join(list_profiles()), DEMO_INGESTED, None)
+    for name in list_profiles():
+        files = sorted((out / "extracts" / name).glob(f"{DEMO_INGESTED}.*"))
+        report.files += ingest_files(store, files, load_profile(name), DEMO_INGESTED, pseudonymiser).files
+    return report

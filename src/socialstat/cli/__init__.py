@@ -283,6 +283,12 @@ def demo(out: Path, seed: int | None) -> None:
     click.echo(f"  store (DuckDB):           {result.database}")
     click.echo(f"  summary:                  {result.summary_file}")
     click.echo(f"  indicator results:        {result.results_file}")
+    if result.ingest is not None:
+        click.echo(f"  extracts (ingested):      {result.out / 'extracts'}")
+        click.echo(f"  ingest reconciliation:    {result.ingest_file}")
+        for f in result.ingest.files:
+            counts = f"read {f.rows_read} = loaded {f.rows_loaded} + quarantined {f.rows_quarantined}"
+            click.echo(f"    {f.file} → {f.table}: {counts}")
     click.echo(f"Generated in {result.synth.seconds:.1f} s.")
 
 

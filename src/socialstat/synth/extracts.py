@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from socialstat.errors import ConfigurationError
 from socialstat.ingest.profile import load_profile
@@ -75,3 +77,43 @@ def write_extracts(
     ]
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return reports
+
+
+# Tables a source profile fills (and referral_reasons, which come with the referrals).
+EXTRACTED = ("referrals", "referral_reasons", "investigations", "interventions", "assistance_payments")
+
+
+def split_municipality(canonical: str | Path, code: str, dest: str | Path) -> None:
+    """Move municipality `code`'s rows of the extracted tables from `canonical` to `dest` (with their persons
+    and the areas), so that they can enter the store through extracts and ingest instead."""
+    canonical, dest = Path(canonical), Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    moved: dict[str, pd.DataFrame] = {}
+    for name in EXTRACTED:
+        frame = pd.read_parquet(canonical / f"{name}.parquet")
+        if name == "referral_reasons":
+            taken = frame["referral_id"].isin(set(moved["referrals"]["referral_id"]))
+        else:
+            taken = frame["municipality_code"] == code
+        moved[name] = frame[taken]
+        _rewrite(canonical / f"{name}.parquet", frame[~taken])
+        moved[name].to_parquet(dest / f"{name}.parquet", index=False)
+    persons = pd.read_parquet(canonical / "persons.parquet")
+    theirs = set().union(*(set(f[c]) for f in moved.values() for c in ("person_key", "household_key") if c in f))
+    still = set()
+    for path in canonical.glob("*.parquet"):
+        names = pq.read_schema(path).names
+        for column in ("person_key", "household_key"):
+            if column in names and path.stem != "persons":
+                still |= set(pd.read_parquet(path, columns=[column])[column])
+    persons[persons["person_key"].isin(theirs)].to_parquet(dest / "persons.parquet", index=False)
+    _rewrite(canonical / "persons.parquet", persons[persons["person_key"].isin(still)])
+    pd.read_parquet(canonical / "areas.parquet").to_parquet(dest / "areas.parquet", index=False)
+
+
+def _rewrite(path: Path, frame: pd.DataFrame) -> None:
+    """Write `frame` over `path` with the canonical schema (via a temporary file, so a crash leaves the old one)."""
+    schema = pq.read_schema(path)
+    part = path.with_suffix(".parquet.tmp")
+    pq.write_table(pa.Table.from_pandas(frame, schema=schema, preserve_index=False), part, compression="zstd")
+    part.replace(path)
