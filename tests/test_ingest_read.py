@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import xlsxwriter
 
@@ -35,7 +36,7 @@ def test_only_the_columns_the_profile_reads_come_back(tmp_path: Path) -> None:
     assert "Namn" not in frame.columns  # free text and names are never read
     assert "Anteckning" not in frame.columns
     assert frame.loc[0, "Aktualiseringstyp"] == "Anmälan"  # å, ä, ö decoded from Windows-1252
-    assert frame.loc[1, "Skäl 2"] is None
+    assert pd.isna(frame.loc[1, "Skäl 2"])
     assert list(frame["_line"]) == [2, 3]
 
 

@@ -236,3 +236,16 @@ def test_the_quarantine_frame_of_a_batch_has_one_row_per_set_aside_line(store: S
     assert pd.isna(quarantine.loc[0, "identity"])  # a malformed line is never read
     assert result.balanced
     assert result.rows_loaded == 2
+
+
+def test_a_chunk_larger_than_a_row_group_is_loaded_whole(store: Store, tmp_path: Path) -> None:
+    # ibis 12 + DuckDB 1.5 silently dropped inserts of more than 122 880 rows into a table created with
+    # overwrite=True inside a transaction; the stage must not lose them, and the store-side count must agree.
+    n = 130_000
+    lines = [";".join(HEADER)] + [";".join(_row(f"R{i}", PNR[i % 50])) for i in range(n)]
+    path = tmp_path / "big.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    result = _ingest(store, path).files[0]
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (n, n, 0)
+    assert _count(store, "referrals") == n
+    assert _count(store, "referral_reasons") == 2 * n

@@ -240,3 +240,39 @@ def test_summary_counts_by_municipality_and_by_the_units_of_each_year(loaded_sto
 def test_dates_survive_the_round_trip(loaded_store: Store) -> None:
     units = loaded_store.table("units").execute().set_index("unit_code")
     assert pd.Timestamp(units.loc["1480-D-ANG", "valid_to"]).date() == dt.date(2020, 12, 31)
+
+
+def test_replacing_reference_rows_keeps_more_than_a_row_group_of_other_rows(tmp_path: Path) -> None:
+    # The rows kept while others are replaced are staged in a temporary table; a DuckDB/ibis defect once emptied
+    # such a table inside a transaction when it held more than one row group (122 880 rows).
+    from socialstat.store.load import load_reference
+
+    n = 130_000
+    frame = pd.DataFrame(
+        {
+            "area_code": [f"A{i // 202}" for i in range(n)],
+            "year": 2020,
+            "sex": ["F", "M"] * (n // 2),
+            "age": [(i // 2) % 101 for i in range(n)],
+            "population": 1,
+            "source": "synthetic",
+        }
+    )
+    with init_store(f"duckdb:///{tmp_path / 'big.duckdb'}") as store:
+        load_reference(store, "population", frame)
+        load_reference(store, "population", frame.iloc[:10].assign(population=7))
+        stored = store.table("population").execute()
+    assert len(stored) == n
+    assert stored["population"].sum() == n + 10 * 6
+
+
+def test_an_append_after_an_empty_append_in_one_transaction_is_kept_whole(tmp_path: Path) -> None:
+    # DuckDB 1.4-1.5 silently drop an append of more than one row group that follows an empty append to the
+    # same table in the same transaction; Store.insert never sends an empty append, and checks the count.
+    n = 130_000
+    rows = pd.DataFrame({"key": [f"k{i}" for i in range(n)], "value": "v"})
+    with init_store(f"duckdb:///{tmp_path / 'append.duckdb'}") as store, store.transaction():
+        assert store.insert("schema_meta", rows.iloc[:0]) == 0
+        assert store.insert("schema_meta", store.table("schema_meta").filter(lambda t: t.key == "none")) == 0
+        assert store.insert("schema_meta", rows) == n
+        assert int(store.table("schema_meta").count().execute()) == n + 1

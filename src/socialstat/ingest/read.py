@@ -211,7 +211,7 @@ def _read_csv(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFra
 
     options = {
         "read_options": pacsv.ReadOptions(
-            encoding=encoding, skip_rows=f.header_row - 1, block_size=8 << 20, use_threads=False
+            encoding=encoding, skip_rows=f.header_row - 1, block_size=32 << 20, use_threads=False
         ),
         "parse_options": pacsv.ParseOptions(
             delimiter=f.delimiter, newlines_in_values=False, ignore_empty_lines=False, invalid_row_handler=invalid_row
@@ -229,19 +229,7 @@ def _read_csv(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFra
         try:
             for batch in pacsv.open_csv(_Counted(path, progress), **options):
                 frame = batch.to_pandas().rename(columns=rename)
-                frame = frame.astype(dict.fromkeys(rename.values(), object))
-                frame = frame.where(frame.notna(), None)
-                lines: list[int] = []
-                malformed: list[tuple[int, str]] = []
-                while len(lines) < len(frame):  # good rows take the lines no skipped line took
-                    if line in skipped:
-                        why = skipped[line]
-                        if why:
-                            malformed.append((line, why))
-                        del skipped[line]
-                    else:
-                        lines.append(line)
-                    line += 1
+                lines, malformed, line = _assign_lines(len(frame), line, skipped)
                 frame["_line"] = lines
                 yield _with_malformed(frame, malformed)
             rest = sorted((n, why) for n, why in skipped.items() if why)
@@ -259,6 +247,26 @@ def _read_csv(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFra
             )
 
     return Opened(encoding, headers, progress), chunks()
+
+
+def _assign_lines(
+    n: int, line: int, skipped: dict[int, str | None]
+) -> tuple[range | list[int], list[tuple[int, str]], int]:
+    """The lines of the next `n` rows from `line` on, skipping (and taking out of `skipped`) the lines that were
+    not rows; the malformed ones among them; and the line after the last row."""
+    if not any(line <= s < line + n for s in skipped):  # the common case: no line skipped here
+        return range(line, line + n), [], line + n
+    lines: list[int] = []
+    malformed: list[tuple[int, str]] = []
+    while len(lines) < n:  # good rows take the lines no skipped line took
+        if line in skipped:
+            why = skipped.pop(line)
+            if why:
+                malformed.append((line, why))
+        else:
+            lines.append(line)
+        line += 1
+    return lines, malformed, line
 
 
 def _with_malformed(frame: pd.DataFrame, malformed: list[tuple[int, str]]) -> pd.DataFrame:

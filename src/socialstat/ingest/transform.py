@@ -88,19 +88,27 @@ def _identities(texts: pd.Series, ctx: Context) -> pd.DataFrame:
     parsed = ctx.parsed
     if len(parsed) > REMEMBERED:
         parsed.clear()
-    for text in texts.dropna().unique():
-        if text in parsed:
-            continue
-        try:
-            number = parse_identity_number(str(text), today=ctx.today, allow_reserve=ctx.profile.reserve_numbers)
-        except InvalidIdentityNumber as exc:
-            parsed[text] = (None, None, None, None, getattr(exc, "reason", "identity_format"), masked(str(text)))
-            continue
-        key = ctx.pseudonymiser.key(number.canonical)
-        parsed[text] = (key, number.birth_year, number.sex, number.kind, None, masked(str(text)))
+    codes, distinct = pd.factorize(texts, use_na_sentinel=True)
+    found = [parsed.get(text) or _identity(text, ctx) for text in distinct]
+    found.append((None, None, None, None, "missing_value", ""))  # code -1: an empty cell
     columns = ["person_key", "birth_year", "sex", "identity_kind", "identity_problem", "masked"]
-    empty = (None, None, None, None, "missing_value", "")
-    return pd.DataFrame([parsed.get(t, empty) for t in texts], columns=columns, index=texts.index)
+    table = pd.DataFrame(found, columns=columns)
+    rows = table.iloc[codes].set_axis(texts.index)
+    rows["birth_year"] = rows["birth_year"].astype("Int64")
+    return rows
+
+
+def _identity(text: str, ctx: Context) -> tuple[object, ...]:
+    """One number's facts (and remember them), or the reason it was refused."""
+    try:
+        number = parse_identity_number(str(text), today=ctx.today, allow_reserve=ctx.profile.reserve_numbers)
+    except InvalidIdentityNumber as exc:
+        facts: tuple[object, ...] = (None, None, None, None, getattr(exc, "reason", "identity_format"), masked(text))
+    else:
+        key = ctx.pseudonymiser.key(number.canonical)
+        facts = (key, number.birth_year, number.sex, number.kind, None, masked(text))
+    ctx.parsed[text] = facts
+    return facts
 
 
 def _dates(raw: pd.Series, formats: tuple[str, ...]) -> pd.Series:
@@ -127,7 +135,7 @@ def transform(chunk: pd.DataFrame, ctx: Context) -> Transformed:
     malformed = chunk["_malformed"].notna() if "_malformed" in chunk.columns else pd.Series(False, index=chunk.index)
     read = ctx.profile.read_columns
     empty = ~malformed & chunk[read].isna().all(axis=1)
-    header = ~malformed & np.logical_and.reduce([_normalised(chunk[h]) == normalise(h) for h in read])
+    header = ~malformed & _repeated_header(chunk, ctx.profile)
     if malformed.any() or empty.any() or header.any():
         result = transform(chunk[~malformed & ~empty & ~header], ctx)
         set_aside = malformed | empty | header
@@ -155,7 +163,7 @@ def transform(chunk: pd.DataFrame, ctx: Context) -> Transformed:
 
     for canonical, header in profile.columns.items():
         column = table.column(canonical)
-        raw = chunk[header].where(chunk[header].isna(), chunk[header].astype(str).str.strip()).replace("", None)
+        raw = _stripped(chunk[header])
         present = raw.notna()
         if column.codes:
             value = _by_value(raw, _coder(profile.values.get(canonical, {}), model.codes(column.codes).values()))
@@ -259,9 +267,29 @@ def _reasons(chunk: pd.DataFrame, out: pd.DataFrame, ctx: Context, problems: _Pr
     return frame[~frame.duplicated()]
 
 
-def _normalised(cells: pd.Series) -> pd.Series:
-    """`normalise` of every cell (outer spaces and case; inner runs of spaces are rare enough to ignore here)."""
-    return cells.astype(object).where(cells.isna(), cells.astype(str).str.strip().str.casefold())
+def _stripped(cells: pd.Series) -> pd.Series:
+    """Cells without outer spaces; blank cells become missing."""
+    text = cells.astype("str").str.strip()
+    return text.where(text != "")
+
+
+def _repeated_header(chunk: pd.DataFrame, profile: Profile) -> pd.Series:
+    """Rows whose every read cell is the column's own header (compared as `normalise` does). Columns with few
+    distinct values are checked first, and later columns only on the rows still in question."""
+    candidate = pd.Series(True, index=chunk.index)
+    coded = sorted(profile.columns, key=lambda c: not profile.table.column(c).codes)  # few distinct values first
+    for header in (*[profile.columns[c] for c in coded], profile.identity_column):
+        cells = chunk.loc[candidate, header]
+        candidate.loc[candidate] = _by_value(cells, _is_label(header)).eq(True)
+        if not candidate.any():
+            break
+    return candidate.astype(bool)
+
+
+def _is_label(header: str) -> Callable[[str], bool]:
+    """Whether a cell is `header` itself, as `normalise` compares."""
+    target = normalise(header)
+    return lambda text: normalise(text) == target
 
 
 def _coder(lookup: Mapping[str, str], codes: Iterable[str]) -> Callable[[str], str | None]:
@@ -275,6 +303,8 @@ def _coder(lookup: Mapping[str, str], codes: Iterable[str]) -> Callable[[str], s
 
 
 def _by_value(raw: pd.Series, function: Callable[[str], object]) -> pd.Series:
-    """`function` of each cell, computed once per distinct value (extracts repeat a few labels many times)."""
-    distinct = raw.dropna().unique()
-    return raw.map(dict(zip(distinct, map(function, distinct), strict=True)))
+    """`function` of each cell, computed once per distinct value (extracts repeat a few labels many times);
+    None where the cell is missing."""
+    codes, distinct = pd.factorize(raw, use_na_sentinel=True)
+    values = np.array([*map(function, distinct), None], dtype=object)  # code -1 (missing) takes the last
+    return pd.Series(values[codes], index=raw.index, dtype=object)

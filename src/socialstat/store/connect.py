@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import ibis
+import pandas as pd
+import pyarrow as pa
 
 from socialstat.errors import ConfigurationError, StoreError
 
@@ -97,6 +99,32 @@ class Store:
     def read_parquet(self, files: list[str]) -> ibis.Table:
         """Parquet files as a relation in this backend, with a 0-based `file_row_number` column."""
         return self.backend.read_parquet(files, file_row_number=True)
+
+    def insert(self, name: str, data: pd.DataFrame | pa.Table | ibis.Table) -> int:
+        """Append rows (a frame, an Arrow table or an expression) to table `name`; the number appended.
+
+        An empty source is not sent to the backend, and the table's count is checked afterwards: DuckDB 1.4 and
+        1.5 silently drop an append of more than one row group (122 880 rows) that follows an empty append to
+        the same table in the same transaction (fixed in DuckDB 2.0, which ibis 12 cannot use yet). A count
+        that does not add up raises StoreError, so the transaction rolls back rather than lose rows.
+        """
+        if isinstance(data, ibis.Table):
+            n = int(data.count().execute())
+        else:
+            n = data.num_rows if isinstance(data, pa.Table) else len(data)
+            if isinstance(data, pd.DataFrame):
+                data = pa.Table.from_pandas(data, preserve_index=False)  # much faster than Python objects
+        if n == 0:
+            return 0
+        before = self._count(name)
+        self.backend.insert(name, data)
+        added = self._count(name) - before
+        if added != n:
+            raise StoreError(f"appending {n} rows to {name} added {added}; nothing of this run was kept")
+        return n
+
+    def _count(self, name: str) -> int:
+        return int(self.backend.table(name).count().execute())
 
     def tables(self) -> list[str]:
         """Names of the persistent tables (temporary in-memory tables left out)."""

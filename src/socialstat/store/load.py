@@ -152,7 +152,7 @@ def load_canonical(store: Store, directory: str | Path, *, model: Model | None =
             if spec.kind == "reference":
                 replace_reference(store, spec, rel)
             else:
-                store.backend.insert(spec.name, rel)
+                store.insert(spec.name, rel)
                 batch = {
                     "batch_id": batch_id,
                     "table_name": spec.name,
@@ -166,7 +166,7 @@ def load_canonical(store: Store, directory: str | Path, *, model: Model | None =
                     "status": "loaded",
                     "municipality_code": None,
                 }
-                store.backend.insert("batches", pd.DataFrame([batch]))
+                store.insert("batches", pd.DataFrame([batch]))
             report.tables.append(TableLoad(spec.name, batch_id, n, n))
     return report
 
@@ -177,10 +177,11 @@ def replace_reference(store: Store, spec: Table, rel: ibis.Table) -> None:
     existing = store.table(spec.name)
     kept = existing.anti_join(rel.select(keys), keys).select(*spec.column_names)
     staged = f"_staged_{spec.name}"
-    store.backend.create_table(staged, kept, temp=True, overwrite=True)
+    store.backend.drop_table(staged, force=True)
+    store.backend.create_table(staged, kept, temp=True)  # not overwrite=True: see ingest.run._Stage._create
     store.backend.truncate_table(spec.name)
-    store.backend.insert(spec.name, store.table(staged))
-    store.backend.insert(spec.name, rel)
+    store.insert(spec.name, store.table(staged))
+    store.insert(spec.name, rel)
     store.backend.drop_table(staged)
 
 

@@ -53,7 +53,7 @@ def init_store(url: str | None = None, *, model: Model | None = None) -> Store:
             for table in model.tables.values():
                 store.backend.create_table(table.name, schema=ibis_schema(table))
             meta = pd.DataFrame({"key": ["schema_version"], "value": [str(model.version)]})
-            store.backend.insert("schema_meta", meta)
+            store.insert("schema_meta", meta)
     except BaseException:
         store.close()
         raise
