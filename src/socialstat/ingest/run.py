@@ -1,16 +1,15 @@
 """`socialstat ingest`: extracts into the store, one batch per file, all files or none.
 
-Each file is read and transformed chunk by chunk (memory does not grow with the file): good rows are staged
-in temporary tables of the store, quarantined rows go to the `quarantine` table at once. When the file is
-read, the rules that need the whole batch run in the store: a key twice in the file across chunks
-(`duplicate_key`) and a key an earlier batch loaded (`duplicate_in_store`) move rows from the stage to the
-quarantine. Then the staged rows are inserted with the batch's id, the persons the store did not know are
-added, and the batch is recorded with its reconciliation: rows read = rows loaded + rows quarantined.
+Each file is read and transformed chunk by chunk, and staged (socialstat.ingest.stage): good rows and their
+lines, persons and reasons, and quarantined rows with their reasons. When the file is read, the rules that need
+the whole batch run on the stage: a key twice in the file across chunks (`duplicate_key`) and a key the store or
+another batch of the run holds (`duplicate_in_store`) move rows to the quarantine. The batch's reconciliation
+(rows read = rows to load + rows quarantined) is checked, and the reject rate against `max_reject_rate`.
 
-Everything runs in one transaction: a bad file, a breached `max_reject_rate`, a crash or Ctrl-C leaves the
-store as it was. A file whose content (SHA-256) a loaded batch already holds is skipped: ingesting the same
-file twice loads nothing new.
-"""
+Only when every file is staged does one transaction publish them all: the rows, their reasons, the quarantine,
+the persons the store did not know, and the batch records. A bad file, a breached rate, a crash or Ctrl-C leaves
+the canonical tables as they were. A file whose content (SHA-256) a loaded batch already holds is skipped:
+ingesting the same file twice loads nothing new. Memory does not grow with the size of the files."""
 
 from __future__ import annotations
 
@@ -29,16 +28,18 @@ from socialstat.errors import ConfigurationError, LoadError
 from socialstat.ingest.check import area_lookup
 from socialstat.ingest.profile import Profile, normalise
 from socialstat.ingest.read import Progress, read_extract
-from socialstat.ingest.transform import Context, Transformed, transform
+from socialstat.ingest.stage import Stage, StagedBatch
+from socialstat.ingest.transform import Context, transform
 from socialstat.model import load_model
-from socialstat.model.spec import Table
 from socialstat.pseudonym import Pseudonymiser
 from socialstat.reference import build_units
 from socialstat.store.connect import Store
 from socialstat.store.load import replace_reference
-from socialstat.store.schema import ibis_schema
 
 ProgressCallback = Callable[[str, Progress], None]
+# The store's memory during ingest, unless its URL sets one: without a limit DuckDB keeps up to 80 % of the
+# machine's memory as cache, so its footprint would follow the file's size instead of staying flat.
+INGEST_MEMORY = "1GB"
 
 
 @dataclass
@@ -141,7 +142,7 @@ def ingest_files(
     today: dt.date | None = None,
     progress: ProgressCallback | None = None,
 ) -> IngestReport:
-    """Ingest every file in `paths` as `profile` says, each as one batch, in one transaction (see module doc).
+    """Ingest every file in `paths` as `profile` says, each as one batch, all published in one transaction.
 
     Raises `RejectRateExceeded` (carrying the report) when a file's reject rate is above `max_reject_rate`, an
     `ExtractError` when a file cannot be read; in both cases nothing is kept.
@@ -149,29 +150,43 @@ def ingest_files(
     if max_reject_rate is not None and not 0 <= max_reject_rate <= 1:
         raise ConfigurationError(f"--max-reject-rate must lie between 0 and 1, not {max_reject_rate}")
     report = IngestReport(profile.name, municipality, max_reject_rate)
-    with store.transaction():
-        areas = _areas(store, profile, municipality, report)
-        context = Context(profile, pseudonymiser, municipality, areas, today or dt.date.today())
+    areas, units = _areas(store, profile, municipality)
+    context = Context(profile, pseudonymiser, municipality, areas, today or dt.date.today())
+    stage = Stage(store)
+    store.limit_memory(INGEST_MEMORY)
+    try:
+        staged: list[StagedBatch] = []
         for path in paths:
-            result = _ingest_file(store, Path(path), context, progress)
+            result, batch = _stage_file(store, stage, Path(path), context, staged, progress)
             report.files.append(result)
+            if batch is None:
+                continue
+            staged.append(batch)
             if max_reject_rate is not None and result.reject_rate > max_reject_rate:
                 report.status = "refused"
                 raise RejectRateExceeded(report, result)
+        with store.transaction():
+            if units is not None and staged:
+                for name, frame in units.items():
+                    replace_reference(store, load_model().table(name), ibis.memtable(frame))
+                report.reference_units_added = True
+            for batch, result in zip(staged, [r for r in report.files if r.status == "loaded"], strict=True):
+                _publish(store, batch, result, context)
+    finally:
+        stage.drop()
+        store.limit_memory(None)
     return report
 
 
-def _areas(store: Store, profile: Profile, municipality: str, report: IngestReport) -> dict[str, str]:
-    """The municipality's areas from the store; from the reference organisation (and added) if it has none."""
+def _areas(store: Store, profile: Profile, municipality: str) -> tuple[dict[str, str], dict[str, pd.DataFrame] | None]:
+    """The municipality's areas from the store, or from the reference organisation (with its tables, for the
+    run to add) when the store has none."""
     areas = store.table("areas").filter(lambda t: t.municipality_code == municipality).execute()
     if areas.empty:
         lookup = area_lookup(profile, municipality)  # raises for an unknown municipality
-        for name, frame in build_units([municipality]).items():
-            replace_reference(store, load_model().table(name), ibis.memtable(frame))
-        report.reference_units_added = True
-        return lookup
+        return lookup, build_units([municipality])
     column = "name" if profile.area_match == "name" else "area_code"
-    return {normalise(v): code for v, code in zip(areas[column], areas["area_code"], strict=True)}
+    return {normalise(v): code for v, code in zip(areas[column], areas["area_code"], strict=True)}, None
 
 
 def _batch_id(store: Store, table: str, sha: str) -> str:
@@ -184,7 +199,16 @@ def _batch_id(store: Store, table: str, sha: str) -> str:
     return candidate
 
 
-def _ingest_file(store: Store, path: Path, context: Context, progress: ProgressCallback | None) -> FileResult:
+def _stage_file(
+    store: Store,
+    stage: Stage,
+    path: Path,
+    context: Context,
+    staged: list[StagedBatch],
+    progress: ProgressCallback | None,
+) -> tuple[FileResult, StagedBatch | None]:
+    """Read, transform and stage one file, and run the batch-wide rules; (its result, its staged batch or None
+    when the same content is loaded or staged already)."""
     table = context.profile.table
     sha = sha256_file(path)
     batches = store.table("batches")
@@ -192,158 +216,44 @@ def _ingest_file(store: Store, path: Path, context: Context, progress: ProgressC
         (batches.sha256 == sha) & (batches.table_name == table.name) & (batches.status == "loaded")
     ).batch_id.execute()
     if len(earlier):
-        return FileResult(path.name, sha, table.name, "already_loaded", str(earlier.iloc[0]))
+        return FileResult(path.name, sha, table.name, "already_loaded", str(earlier.iloc[0])), None
+    twin = next((b for b in staged if b.sha256 == sha and b.table.name == table.name), None)
+    if twin is not None:
+        return FileResult(path.name, sha, table.name, "already_loaded", twin.batch_id), None
     result = FileResult(path.name, sha, table.name, "loaded", _batch_id(store, table.name, sha))
     opened, chunks = read_extract(path, context.profile)
     result.encoding = opened.encoding
-    with _Batch(store, table, result) as batch:
-        for chunk in chunks:
-            batch.add(transform(chunk, context), len(chunk))
-            if progress:
-                progress(path.name, opened.progress)
-        batch.set_aside_duplicates()
-        batch.finish(context)
-    quarantined = store.table("quarantine").filter(lambda t: t.batch_id == result.batch_id).count().execute()
-    if not result.balanced or int(quarantined) != result.rows_quarantined:  # counted in the store, not trusted
+    batch = stage.batch(table, str(result.batch_id))
+    batch.sha256 = sha
+    for chunk in chunks:
+        result.rows_read += len(chunk)
+        batch.add(transform(chunk, context))
+        if progress:
+            progress(path.name, opened.progress)
+    batch.set_aside_duplicates(staged)
+    result.rows_loaded, result.reason_rows = batch.counts()
+    result.rows_quarantined = batch.quarantined
+    result.reasons = Counter(batch.reason_counts)
+    if not result.balanced:
         raise LoadError(
-            f"{path.name}: the batch does not reconcile in the store (read {result.rows_read}, loaded "
-            f"{result.rows_loaded}, quarantined {quarantined}); nothing was loaded. This is a bug: please report it"
+            f"{path.name}: the staged batch does not reconcile (read {result.rows_read}, to load "
+            f"{result.rows_loaded}, quarantined {result.rows_quarantined}); nothing was loaded. Please report this bug"
         )
-    return result
+    return result, batch
 
 
-class _Batch:
-    """One file's rows on their way in, inside the run's transaction.
-
-    Good rows go straight into their canonical table with the batch's id (DuckDB writes large uncommitted appends
-    to the database file, so memory does not grow with the file), reasons into referral_reasons, quarantined rows
-    into the quarantine. A narrow temporary table keeps each row's key, line and masked identity, and another the
-    persons seen, for the rules that need the whole batch and for the new persons at the end.
-    """
-
-    def __init__(self, store: Store, table: Table, result: FileResult) -> None:
-        self.store, self.table, self.result = store, table, result
-        self.batch_id = str(result.batch_id)
-        self.key = list(table.key)
-        self.columns = [c for c in table.column_names if c != "batch_id"]
-        self.lines, self.persons = "_ingest_lines", "_ingest_persons"
-        schema = ibis_schema(table)
-        keys = {k: "string" if table.column(k).type == "key" else schema[k].copy(nullable=True) for k in self.key}
-        self._create(self.lines, {**keys, "_line": "int64", "_identity": "string"})
-        facts = ibis_schema(load_model().table("persons"))
-        self._create(self.persons, {"person_key": "string", **{c: facts[c].copy(nullable=True) for c in _PERSON_FACTS}})
-
-    def _create(self, name: str, schema: dict[str, Any]) -> None:
-        self.store.backend.drop_table(name, force=True)
-        # Not overwrite=True: with it, ibis 12 + DuckDB 1.5 inside a transaction silently drop appends of more
-        # than one row group (122 880 rows) to the new table (tests/test_ingest_run.py checks a large chunk).
-        self.store.backend.create_table(name, schema=ibis.schema(schema), temp=True)
-
-    def __enter__(self) -> _Batch:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for name in (self.lines, self.persons):
-            self.store.backend.drop_table(name, force=True)
-
-    def add(self, done: Transformed, n_read: int) -> None:
-        """Append one chunk: good rows and their reasons to the canonical tables, the rest to the quarantine."""
-        self.result.rows_read += n_read
-        if not done.rows.empty:
-            self.store.insert(self.table.name, done.rows[self.columns].assign(batch_id=self.batch_id))
-            lines = done.rows[self.key].assign(_line=done.origin["line"], _identity=done.origin["identity"])
-            self.store.insert(self.lines, lines)
-            self.store.insert(self.persons, done.persons[["person_key", *_PERSON_FACTS]])
-        if done.reasons is not None:
-            self.store.insert(
-                "referral_reasons", done.reasons[["referral_id", "reason"]].assign(batch_id=self.batch_id)
-            )
-        self._quarantine(done.quarantine)
-
-    def _quarantine(self, rows: pd.DataFrame) -> None:
-        if rows.empty:
-            return
-        frame = pd.DataFrame(
-            {
-                "batch_id": self.batch_id,
-                "line": rows["line"].astype("int64"),
-                "table_name": self.table.name,
-                "reasons": rows["reasons"],
-                "identity": rows["identity"].replace("", None),
-            }
-        )
-        self.store.insert("quarantine", frame)
-        self.result.rows_quarantined += len(frame)
-        for reasons in frame["reasons"]:
-            self.result.reasons.update(reasons.split(","))
-
-    def _mine(self, name: str) -> ibis.Table:
-        table = self.store.table(name)
-        return table.filter(table.batch_id == self.batch_id)
-
-    def set_aside_duplicates(self) -> None:
-        """Move rows whose key is twice in the batch, or in an earlier batch, from the table to the quarantine."""
-        stored = self.store.table(self.table.name)
-        as_text = [
-            stored[k].cast("string").name(k) if self.table.column(k).type == "key" else stored[k] for k in self.key
-        ]
-        mine = stored.filter(stored.batch_id == self.batch_id).select(*as_text)
-        others = stored.filter(stored.batch_id != self.batch_id).select(*as_text)
-        twice = mine.group_by(self.key).aggregate(n=mine.count()).filter(lambda t: t.n > 1).select(self.key)
-        lines = self.store.table(self.lines)
-        found = []
-        for keys, reason in ((twice, "duplicate_key"), (mine.semi_join(others, self.key), "duplicate_in_store")):
-            hits = lines.semi_join(keys, self.key).execute()
-            found.append(hits.assign(reasons=reason))
-        hits = pd.concat(found)
-        if hits.empty:
-            return
-        moved = hits.groupby("_line", as_index=False).agg(
-            {"reasons": ",".join, "_identity": "first", **dict.fromkeys(self.key, "first")}
-        )
-        self._quarantine(moved.rename(columns={"_line": "line", "_identity": "identity"}).fillna({"identity": ""}))
-        self._delete(self.table.name, moved[self.key].drop_duplicates())
-        if self.table.name == "referrals":
-            self._delete("referral_reasons", moved[["referral_id"]].drop_duplicates())
-
-    def _delete(self, table: str, keys: pd.DataFrame) -> None:
-        """Delete this batch's rows of `table` whose key columns match a row of `keys` (compared as text)."""
-        con = self.store.backend.con
-        con.register("_ingest_delete", keys.astype(str))
-        try:
-            match = " AND ".join(f'CAST(t."{k}" AS VARCHAR) = d."{k}"' for k in keys.columns)
-            found = f"EXISTS (SELECT 1 FROM _ingest_delete d WHERE {match})"
-            con.execute(f'DELETE FROM "{table}" AS t WHERE t.batch_id = ? AND {found}', [self.batch_id])
-        finally:
-            con.unregister("_ingest_delete")
-
-    def finish(self, context: Context) -> None:
-        """Count what the batch loaded, add the persons the store did not know, and record the batch."""
-        self.result.rows_loaded = int(self._mine(self.table.name).count().execute())
-        if self.table.name == "referrals":
-            self.result.reason_rows = int(self._mine("referral_reasons").count().execute())
-        person = self.table.personal_columns[0]
-        rows = self._mine(self.table.name)
-        seen = self.store.table(self.persons).distinct(on="person_key")
-        seen = seen.semi_join(rows.select(person_key=rows[person].cast("string")), "person_key")
-        known = self.store.table("persons")
-        seen = seen.anti_join(known.select(person_key=known.person_key.cast("string")), "person_key")
-        people = seen.select(person_key=seen.person_key.cast("uuid"), **{c: seen[c] for c in _PERSON_FACTS})
-        self.result.new_persons = self.store.insert("persons", people.mutate(batch_id=ibis.literal(self.batch_id)))
-        record = {
-            "batch_id": self.batch_id,
-            "table_name": self.table.name,
-            "source": self.result.file,
-            "profile": context.profile.name,
-            "sha256": self.result.sha256,
-            "rows_read": self.result.rows_read,
-            "rows_loaded": self.result.rows_loaded,
-            "rows_quarantined": self.result.rows_quarantined,
-            "loaded_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
-            "status": "loaded",
-            "municipality_code": context.municipality_code,
-        }
-        self.store.insert("batches", pd.DataFrame([record]))
-
-
-_PERSON_FACTS = ("birth_year", "sex", "identity_kind")
+def _publish(store: Store, batch: StagedBatch, result: FileResult, context: Context) -> None:
+    """Copy a staged batch into the canonical tables and record it (inside the run's transaction)."""
+    record = {
+        "batch_id": result.batch_id,
+        "table_name": result.table,
+        "source": result.file,
+        "profile": context.profile.name,
+        "sha256": result.sha256,
+        "rows_read": result.rows_read,
+        "rows_loaded": result.rows_loaded,
+        "rows_quarantined": result.rows_quarantined,
+        "status": "loaded",
+        "municipality_code": context.municipality_code,
+    }
+    result.new_persons = batch.publish(record)

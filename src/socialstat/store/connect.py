@@ -7,6 +7,7 @@ What each backend can do is declared in `BACKENDS`; code asks this table instead
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -92,15 +93,15 @@ class Store:
         """The capabilities of this store's backend."""
         return BACKENDS[self.kind]
 
-    def table(self, name: str) -> ibis.Table:
-        """An Ibis expression for a stored table."""
-        return self.backend.table(name)
+    def table(self, name: str, *, schema: str | None = None) -> ibis.Table:
+        """An Ibis expression for a stored table (in `schema`, e.g. ingest's staging schema, if given)."""
+        return self.backend.table(name, database=schema) if schema else self.backend.table(name)
 
     def read_parquet(self, files: list[str]) -> ibis.Table:
         """Parquet files as a relation in this backend, with a 0-based `file_row_number` column."""
         return self.backend.read_parquet(files, file_row_number=True)
 
-    def insert(self, name: str, data: pd.DataFrame | pa.Table | ibis.Table) -> int:
+    def insert(self, name: str, data: pd.DataFrame | pa.Table | ibis.Table, *, schema: str | None = None) -> int:
         """Append rows (a frame, an Arrow table or an expression) to table `name`; the number appended.
 
         An empty source is not sent to the backend, and the table's count is checked afterwards: DuckDB 1.4 and
@@ -116,15 +117,41 @@ class Store:
                 data = pa.Table.from_pandas(data, preserve_index=False)  # much faster than Python objects
         if n == 0:
             return 0
-        before = self._count(name)
-        self.backend.insert(name, data)
-        added = self._count(name) - before
+        before = self._count(name, schema)
+        if isinstance(data, pa.Table):
+            self._append_arrow(name, schema, data)
+        else:
+            self.backend.insert(name, data, database=schema)
+        added = self._count(name, schema) - before
         if added != n:
             raise StoreError(f"appending {n} rows to {name} added {added}; nothing of this run was kept")
         return n
 
-    def _count(self, name: str) -> int:
-        return int(self.backend.table(name).count().execute())
+    def _append_arrow(self, name: str, schema: str | None, data: pa.Table) -> None:
+        """Append an Arrow table, and let go of it afterwards (an ibis memtable stays registered with DuckDB, so
+        appending chunk after chunk through ibis would keep every chunk in memory until the connection closes)."""
+        con = self.backend.con
+        view = f"_append_{uuid.uuid4().hex}"
+        columns = ", ".join(f'"{c}"' for c in data.column_names)
+        target = f'"{schema}"."{name}"' if schema else f'"{name}"'
+        con.register(view, data)
+        try:
+            con.execute(f'INSERT INTO {target} ({columns}) SELECT {columns} FROM "{view}"')
+        finally:
+            con.unregister(view)
+
+    def limit_memory(self, limit: str | None) -> None:
+        """Cap the backend's memory at `limit` (e.g. '1GB') for a while, or lift the cap again (None). A limit
+        given in the store's URL always wins."""
+        if self.kind != "duckdb" or "memory_limit" in url_settings(self.url):
+            return
+        if limit is None:
+            self.backend.con.execute("RESET memory_limit")
+        else:
+            self.backend.con.execute("SET memory_limit = ?", [limit])
+
+    def _count(self, name: str, schema: str | None = None) -> int:
+        return int(self.table(name, schema=schema).count().execute())
 
     def tables(self) -> list[str]:
         """Names of the persistent tables (temporary in-memory tables left out)."""

@@ -1,0 +1,181 @@
+"""Ingest's staging area: where a run's batches wait, checked whole, until one transaction publishes them.
+
+The stage is a schema in the store itself (`ingest_stage`), so nothing of an extract is ever written outside the
+database. Chunks are appended to it as they are transformed, each append committed on its own: DuckDB keeps
+per-append bookkeeping for the length of a transaction, so appending a large file chunk by chunk inside one
+transaction would make memory grow with the file. When every file of the run is staged and the rules that need
+a whole batch have run (`duplicate_key` across chunks, `duplicate_in_store` against the store and the run's
+other batches), `publish` copies each batch into the canonical tables inside the run's one transaction, with a
+single INSERT ... SELECT per table, whose memory does not grow with the batch.
+
+The canonical tables are touched only by `publish`; a crash or Ctrl-C before or during it leaves them as they
+were. A stage left behind by a crash holds pseudonymised rows only, is never read by anything else, and is
+dropped when the next ingest starts (and by `Stage.drop` at the end of every run).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from socialstat.ingest.transform import Transformed
+from socialstat.model import load_model
+from socialstat.model.spec import Table
+from socialstat.store.connect import Store
+from socialstat.store.schema import ibis_schema
+
+SCHEMA = "ingest_stage"
+PERSON_FACTS = ("birth_year", "sex", "identity_kind")
+
+
+class Stage:
+    """The staging schema of one ingest run (made empty when the run starts)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.con = store.backend.con
+        self.con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        self.con.execute(f"CREATE SCHEMA {SCHEMA}")
+        model = load_model()
+        self._create("quarantine", ibis_schema(model.table("quarantine")))
+        persons = ibis_schema(model.table("persons"))
+        self._create("persons", ibis.schema({"batch_id": "string", **{c: persons[c] for c in persons.names[:-1]}}))
+
+    def _create(self, name: str, schema: ibis.Schema) -> None:
+        self.store.backend.create_table(name, schema=schema, database=SCHEMA)
+
+    def table(self, name: str) -> ibis.Table:
+        """A staged table."""
+        return self.store.table(name, schema=SCHEMA)
+
+    def drop(self) -> None:
+        """Remove the stage and everything in it."""
+        self.con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+
+    def batch(self, table: Table, batch_id: str) -> StagedBatch:
+        """Make the staging tables of one batch (its rows, and their lines and masked identities)."""
+        return StagedBatch(self, table, batch_id)
+
+
+class StagedBatch:
+    """One file's rows in the stage."""
+
+    def __init__(self, stage: Stage, table: Table, batch_id: str) -> None:
+        self.stage, self.table, self.batch_id = stage, table, batch_id
+        self.key = list(table.key)
+        self.rows, self.lines, self.reasons = (
+            f"{part}_{batch_id.replace('-', '_')}" for part in ("rows", "lines", "reasons")
+        )
+        schema = ibis_schema(table)
+        stage._create(self.rows, ibis.schema({c: schema[c] for c in table.column_names}))
+        stage._create(
+            self.lines, ibis.schema({**{k: schema[k] for k in self.key}, "_line": "int64", "_identity": "string"})
+        )
+        if table.name == "referrals":
+            reasons = ibis_schema(load_model().table("referral_reasons"))
+            stage._create(self.reasons, reasons)
+        self.quarantined = 0
+        self.reason_counts: dict[str, int] = {}
+        self.sha256 = ""
+
+    def add(self, done: Transformed) -> None:
+        """Stage one chunk: its good rows (with their lines), persons and reasons, and its quarantined rows."""
+        store = self.stage.store
+        if not done.rows.empty:
+            store.insert(self.rows, done.rows.assign(batch_id=self.batch_id), schema=SCHEMA)
+            lines = done.rows[self.key].assign(_line=done.origin["line"], _identity=done.origin["identity"])
+            store.insert(self.lines, lines, schema=SCHEMA)
+            persons = done.persons[["person_key", *PERSON_FACTS]].assign(batch_id=self.batch_id)
+            store.insert("persons", persons, schema=SCHEMA)
+        if done.reasons is not None:
+            reasons = done.reasons[["referral_id", "reason"]].assign(batch_id=self.batch_id)
+            store.insert(self.reasons, reasons, schema=SCHEMA)
+        self._quarantine(done.quarantine)
+
+    def _quarantine(self, rows: pd.DataFrame) -> None:
+        if rows.empty:
+            return
+        frame = pd.DataFrame(
+            {
+                "batch_id": self.batch_id,
+                "line": rows["line"].astype("int64"),
+                "table_name": self.table.name,
+                "reasons": rows["reasons"],
+                "identity": rows["identity"].replace("", None),
+            }
+        )
+        self.stage.store.insert("quarantine", frame, schema=SCHEMA)
+        self.quarantined += len(frame)
+        for reasons in frame["reasons"]:
+            for reason in reasons.split(","):
+                self.reason_counts[reason] = self.reason_counts.get(reason, 0) + 1
+
+    def set_aside_duplicates(self, others: list[StagedBatch]) -> None:
+        """Move rows whose key is twice in the batch, in the store, or in another staged batch of the run (of the
+        same table) from the stage's rows to its quarantine."""
+        rows = self.stage.table(self.rows).select(self.key)
+        twice = rows.group_by(self.key).aggregate(n=rows.count()).filter(lambda t: t.n > 1).select(self.key)
+        elsewhere = [self.stage.store.table(self.table.name).select(self.key)]
+        elsewhere += [self.stage.table(o.rows).select(self.key) for o in others if o.table.name == self.table.name]
+        lines = self.stage.table(self.lines)
+        found = [lines.semi_join(twice, self.key).execute().assign(reasons="duplicate_key")]
+        for earlier in elsewhere:
+            found.append(lines.semi_join(earlier, self.key).execute().assign(reasons="duplicate_in_store"))
+        hits = pd.concat(found)
+        if hits.empty:
+            return
+        moved = hits.groupby("_line", as_index=False).agg(
+            {"reasons": lambda r: ",".join(dict.fromkeys(r)), "_identity": "first", **dict.fromkeys(self.key, "first")}
+        )
+        self._quarantine(moved.rename(columns={"_line": "line", "_identity": "identity"}).fillna({"identity": ""}))
+        self._delete(self.rows, moved[self.key].drop_duplicates())
+        if self.table.name == "referrals":
+            self._delete(self.reasons, moved[["referral_id"]].drop_duplicates())
+
+    def _delete(self, table: str, keys: pd.DataFrame) -> None:
+        """Delete the staged rows of `table` whose key columns match a row of `keys` (compared as text)."""
+        con = self.stage.con
+        con.register("_ingest_delete", keys.astype(str))
+        try:
+            match = " AND ".join(f'CAST(t."{k}" AS VARCHAR) = d."{k}"' for k in keys.columns)
+            con.execute(
+                f'DELETE FROM {SCHEMA}."{table}" AS t WHERE EXISTS (SELECT 1 FROM _ingest_delete d WHERE {match})'
+            )
+        finally:
+            con.unregister("_ingest_delete")
+
+    def counts(self) -> tuple[int, int]:
+        """Rows that will load, and referral reasons with them."""
+        rows = int(self.stage.table(self.rows).count().execute())
+        reasons = int(self._reasons().count().execute()) if self.table.name == "referrals" else 0
+        return rows, reasons
+
+    def _reasons(self) -> ibis.Table:
+        reasons = self.stage.table(self.reasons).distinct()
+        return reasons.semi_join(self.stage.table(self.rows).select("referral_id"), "referral_id")
+
+    def publish(self, record: dict[str, Any]) -> int:
+        """Copy the batch into the canonical tables, its quarantine and its new persons, and record it (inside the
+        caller's transaction); the new persons."""
+        store = self.stage.store
+        store.insert(self.table.name, self.stage.table(self.rows))
+        if self.table.name == "referrals":
+            store.insert("referral_reasons", self._reasons())
+        quarantine = self.stage.table("quarantine")
+        store.insert("quarantine", quarantine.filter(quarantine.batch_id == self.batch_id))
+        new_persons = store.insert("persons", self._new_persons())
+        store.insert("batches", pd.DataFrame([{**record, "loaded_at": dt.datetime.now(dt.UTC).replace(tzinfo=None)}]))
+        return new_persons
+
+    def _new_persons(self) -> ibis.Table:
+        """The batch's persons the store does not know yet (with the batch that brought them)."""
+        person = self.table.personal_columns[0]
+        rows = self.stage.table(self.rows)
+        staged = self.stage.table("persons")
+        staged = staged.filter(staged.batch_id == self.batch_id).distinct(on="person_key")
+        staged = staged.semi_join(rows.select(person_key=rows[person]), "person_key")
+        staged = staged.anti_join(self.stage.store.table("persons").select("person_key"), "person_key")
+        return staged.select("person_key", *PERSON_FACTS, "batch_id")
