@@ -249,3 +249,23 @@ def test_a_chunk_larger_than_a_row_group_is_loaded_whole(store: Store, tmp_path:
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (n, n, 0)
     assert _count(store, "referrals") == n
     assert _count(store, "referral_reasons") == 2 * n
+
+
+def test_keys_of_another_file_of_the_same_run_are_quarantined(store: Store, tmp_path: Path) -> None:
+    a = _csv(tmp_path / "a.csv", [_row("R1", PNR[0]), _row("R2", PNR[1])])
+    b = _csv(tmp_path / "b.csv", [_row("R2", PNR[1]), _row("R3", PNR[2])])
+    first, second = _ingest(store, a, b).files
+    assert (first.rows_loaded, second.rows_loaded) == (2, 1)
+    assert second.reasons == {"duplicate_in_store": 1}
+    assert sorted(store.table("referrals").execute()["referral_id"]) == ["R1", "R2", "R3"]
+
+
+def test_a_stage_left_by_a_crash_is_cleared_and_never_read(store: Store, tmp_path: Path) -> None:
+    con = store.backend.con
+    con.execute("CREATE SCHEMA ingest_stage")
+    con.execute("CREATE TABLE ingest_stage.rows_left_behind AS SELECT 'R9' AS referral_id")
+    assert "rows_left_behind" not in store.tables()  # the canonical tables never include the stage
+    _ingest(store, _csv(tmp_path / "a.csv", [_row("R1", PNR[0])]))
+    schemas = {r[0] for r in con.execute("SELECT schema_name FROM information_schema.schemata").fetchall()}
+    assert "ingest_stage" not in schemas
+    assert list(store.table("referrals").execute()["referral_id"]) == ["R1"]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from socialstat.ingest import load_profile
 from socialstat.ingest.transform import Context, transform
@@ -134,3 +137,24 @@ def test_an_extract_without_areas_needs_a_municipality_that_is_its_own_area() ->
     assert transform(chunk, small).rows.loc[0, "area_code"] == "1401"
     goteborg = Context(profile, Pseudonymiser(SECRET), "1480", {"1480-ang-01": "1480-ANG-01"})
     assert list(transform(chunk, goteborg).quarantine["reasons"]) == ["unknown_area:municipality_code"]
+
+
+_DATA = Path(__file__).resolve().parents[1] / "src/socialstat/reference/data"
+_NUMBERS = (_DATA / "skatteverket_test_personnummer.txt").read_text().split()[::997]
+_cells = st.one_of(st.none(), st.text(max_size=12), st.sampled_from(["Anmälan", "Skola", "2021-03-04", "Hjällbo", ""]))
+_identity = st.one_of(st.none(), st.text(max_size=14), st.sampled_from(_NUMBERS).map(lambda n: f"{n[:8]}-{n[8:]}"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_identity, st.lists(_cells, min_size=len(COLUMNS) - 1, max_size=len(COLUMNS) - 1)),
+                min_size=1, max_size=20))  # fmt: skip
+def test_any_cells_reconcile_and_never_show_a_number(rows: list[tuple[str | None, list[str | None]]]) -> None:
+    chunk = _chunk([[cells[0], identity, *cells[1:]] for identity, cells in rows])
+    result = transform(chunk, _context())
+    assert len(result.rows) + len(result.quarantine) == len(chunk)
+    assert sorted(result.quarantine["line"].tolist() + result.origin["line"].tolist()) == chunk["_line"].tolist()
+    shown = result.quarantine.to_string() + result.origin.to_string() + result.rows.to_string()
+    for number in _NUMBERS:  # in no form: 12 digits, with a hyphen, or 10 digits
+        assert number not in shown
+        assert f"{number[:8]}-{number[8:]}" not in shown
+        assert f"{number[2:8]}-{number[8:]}" not in shown

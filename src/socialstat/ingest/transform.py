@@ -230,7 +230,7 @@ def _check_dates(out: pd.DataFrame, ids: pd.DataFrame, ctx: Context, problems: _
     dates = [c for c in out.columns if c in ctx.profile.table.column_names and _is_date(ctx, c)]
     for column in dates:
         values = pd.to_datetime(out[column])
-        problems.add(values.dt.date.gt(ctx.today).fillna(False), f"future_date:{column}")
+        problems.add((values > pd.Timestamp(ctx.today)).fillna(False), f"future_date:{column}")
         born = ids["birth_year"].astype("Float64")
         problems.add((values.dt.year < born).fillna(False).astype(bool), f"before_birth:{column}")
     pairs = [
