@@ -56,7 +56,7 @@ class Stage:
         self.con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
 
     def batch(self, table: Table, batch_id: str) -> StagedBatch:
-        """Make the staging tables of one batch (its rows, and their lines and masked identities)."""
+        """Make the staging tables of one batch (its rows with their lines and masked identities, its reasons)."""
         return StagedBatch(self, table, batch_id)
 
 
@@ -66,14 +66,11 @@ class StagedBatch:
     def __init__(self, stage: Stage, table: Table, batch_id: str) -> None:
         self.stage, self.table, self.batch_id = stage, table, batch_id
         self.key = list(table.key)
-        self.rows, self.lines, self.reasons = (
-            f"{part}_{batch_id.replace('-', '_')}" for part in ("rows", "lines", "reasons")
-        )
+        self.rows, self.reasons = (f"{part}_{batch_id.replace('-', '_')}" for part in ("rows", "reasons"))
         schema = ibis_schema(table)
-        stage._create(self.rows, ibis.schema({c: schema[c] for c in table.column_names}))
-        stage._create(
-            self.lines, ibis.schema({**{k: schema[k] for k in self.key}, "_line": "int64", "_identity": "string"})
-        )
+        # The canonical columns, and each row's line and masked identity for the batch-wide rules.
+        staged = {**{c: schema[c] for c in table.column_names}, "_line": "int64", "_identity": "string"}
+        stage._create(self.rows, ibis.schema(staged))
         if table.name == "referrals":
             reasons = ibis_schema(load_model().table("referral_reasons"))
             stage._create(self.reasons, reasons)
@@ -85,9 +82,10 @@ class StagedBatch:
         """Stage one chunk: its good rows (with their lines), persons and reasons, and its quarantined rows."""
         store = self.stage.store
         if not done.rows.empty:
-            store.insert(self.rows, done.rows.assign(batch_id=self.batch_id), schema=SCHEMA)
-            lines = done.rows[self.key].assign(_line=done.origin["line"], _identity=done.origin["identity"])
-            store.insert(self.lines, lines, schema=SCHEMA)
+            rows = done.rows.assign(
+                batch_id=self.batch_id, _line=done.origin["line"], _identity=done.origin["identity"]
+            )
+            store.insert(self.rows, rows, schema=SCHEMA)
             persons = done.persons[["person_key", *PERSON_FACTS]].assign(batch_id=self.batch_id)
             store.insert("persons", persons, schema=SCHEMA)
         if done.reasons is not None:
@@ -120,7 +118,7 @@ class StagedBatch:
         twice = rows.group_by(self.key).aggregate(n=rows.count()).filter(lambda t: t.n > 1).select(self.key)
         elsewhere = [self.stage.store.table(self.table.name).select(self.key)]
         elsewhere += [self.stage.table(o.rows).select(self.key) for o in others if o.table.name == self.table.name]
-        lines = self.stage.table(self.lines)
+        lines = self.stage.table(self.rows).select(*self.key, "_line", "_identity")
         found = [lines.semi_join(twice, self.key).execute().assign(reasons="duplicate_key")]
         for earlier in elsewhere:
             found.append(lines.semi_join(earlier, self.key).execute().assign(reasons="duplicate_in_store"))
@@ -161,7 +159,7 @@ class StagedBatch:
         """Copy the batch into the canonical tables, its quarantine and its new persons, and record it (inside the
         caller's transaction); the new persons."""
         store = self.stage.store
-        store.insert(self.table.name, self.stage.table(self.rows))
+        store.insert(self.table.name, self.stage.table(self.rows).select(*self.table.column_names))
         if self.table.name == "referrals":
             store.insert("referral_reasons", self._reasons())
         quarantine = self.stage.table("quarantine")
