@@ -116,7 +116,7 @@ REFUSED: dict[str, tuple[Callable[[Path], Path], str, str]] = {
     "a 0-byte file": (_zero_bytes, "treserva-referrals", "the file is empty (0 bytes)"),
     "another profile's file": (_other_profile, "treserva-referrals", "lacks columns the profile"),
     "a missing column": (_missing_column, "treserva-referrals", "lacks columns the profile 'treserva-referrals'"),
-    "an unterminated quote": (_unterminated_quote, "treserva-referrals", "the file has 4 lines, but only 3 could"),
+    "an unterminated quote": (_unterminated_quote, "treserva-referrals", "lines 2-4 hold 3 lines, but only 2 could"),
     "an unterminated quote mid-file": (_open_quote_mid_file, "treserva-referrals", "a quote left open"),
 }
 

@@ -24,7 +24,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -34,6 +33,7 @@ from socialstat.errors import LoadError
 from socialstat.ingest.profile import Profile, normalise
 
 BLOCK = 1 << 20
+BLOCK_BYTES = 32 << 20  # CSV is parsed this much at a time (about 180 000 rows of a typical extract)
 CHUNK_ROWS = 200_000
 SINGLE_BYTE = {"cp1252", "latin_1", "iso8859_15", "cp850", "cp437"}
 
@@ -57,26 +57,6 @@ class Opened:
     encoding: str
     headers: dict[str, str]  # the profile's header (as written in the profile) -> the header in the file
     progress: Progress
-
-
-class _Counted(io.RawIOBase):
-    """A binary file that counts the bytes read from it into a Progress."""
-
-    def __init__(self, path: Path, progress: Progress) -> None:
-        self._fh = path.open("rb")
-        self._progress = progress
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        n = self._fh.readinto(buffer)
-        self._progress.done += n or 0
-        return n or 0
-
-    def close(self) -> None:
-        self._fh.close()
-        super().close()
 
 
 def _codec(name: str) -> str:
@@ -135,16 +115,6 @@ def _first_invalid(path: Path, encoding: str) -> int | None:
     return None
 
 
-def _count_lines(path: Path) -> int:
-    """Physical lines: line breaks, plus one for a last line without a break."""
-    count, last = 0, b""
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(BLOCK), b""):
-            count += block.count(b"\n")
-            last = block[-1:]
-    return count + (1 if last not in (b"", b"\n") else 0)
-
-
 def _has_non_ascii(path: Path) -> bool:
     with path.open("rb") as fh:
         return not all(block.isascii() for block in iter(lambda: fh.read(BLOCK), b""))
@@ -189,84 +159,95 @@ def read_extract(path: str | Path, profile: Profile) -> tuple[Opened, Iterator[p
 def _read_csv(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFrame]]:
     f = profile.file
     encoding = check_encoding(path, f.encoding)
-    with path.open(encoding=encoding, newline="") as fh:
+    with path.open("rb") as fh:
         for _ in range(f.header_row - 1):
             fh.readline()
-        header_line = fh.readline()
+        header_bytes = fh.readline()
+        start = fh.tell()
+    header_line = header_bytes.decode(encoding).lstrip("\ufeff")
     if not header_line.strip():
         raise ExtractError(f"{path.name}: no header on line {f.header_row}")
+    if b"\n" not in header_bytes and b"\r" in header_bytes:
+        raise ExtractError(
+            f"{path.name}: lines end in a carriage return only (old Mac style); save it with CR LF or LF"
+        )
     names = next(csv.reader(io.StringIO(header_line), delimiter=f.delimiter))
     headers = _match_headers(names, profile, path.name)
     if len(set(names)) != len(names):
         raise ExtractError(f"{path.name}: the header on line {f.header_row} repeats a column name")
     wanted = list(headers.values())
-    skipped: dict[int, str | None] = {}  # line -> why a line is not a row (None: a blank line)
-
-    def invalid_row(row: pacsv.InvalidRow) -> str:
-        # Called for a line with too few or too many fields; its text (which may hold an identity number) is
-        # not kept. Single-threaded parsing gives each its line number.
-        blank = row.actual_columns == 1 and not row.text.strip()
-        skipped[row.number] = None if blank else f"expected {row.expected_columns} fields, got {row.actual_columns}"
-        return "skip"
-
-    options = {
-        "read_options": pacsv.ReadOptions(
-            encoding=encoding, skip_rows=f.header_row - 1, block_size=32 << 20, use_threads=False
-        ),
-        "parse_options": pacsv.ParseOptions(
-            delimiter=f.delimiter, newlines_in_values=False, ignore_empty_lines=False, invalid_row_handler=invalid_row
-        ),
-        "convert_options": pacsv.ConvertOptions(
-            include_columns=wanted, column_types={c: pa.string() for c in wanted}, strings_can_be_null=True
-        ),
-    }
     rename = {v: k for k, v in headers.items()}
-
-    progress = Progress(path.stat().st_size)
+    progress = Progress(path.stat().st_size, start)
 
     def chunks() -> Iterator[pd.DataFrame]:
         line = f.header_row + 1
-        try:
-            for batch in pacsv.open_csv(_Counted(path, progress), **options):
-                frame = batch.to_pandas().rename(columns=rename)
-                lines, malformed, line = _assign_lines(len(frame), line, skipped)
-                frame["_line"] = lines
-                yield _with_malformed(frame, malformed)
-            rest = sorted((n, why) for n, why in skipped.items() if why)
-            if rest:
-                yield _with_malformed(pd.DataFrame(columns=[*rename.values(), "_line"], dtype=object), rest)
-        except pa.ArrowInvalid as exc:  # e.g. an unterminated quote: the file cannot be split into rows
-            reason = _arrow_reason(exc)
-            raise ExtractError(f"{path.name}: a malformed row at or after line {line}: {reason}") from None
-        physical = _count_lines(path)
-        accounted = line - 1 + len(skipped)  # rows and skipped lines up to the last row, and skipped lines after it
-        if accounted != physical:  # a quote left open swallowed line breaks: rows were merged, not read
-            raise ExtractError(
-                f"{path.name}: the file has {physical} lines, but only {accounted} could be read as rows: a quote left "
-                "open (or a line break inside a quoted value) merged lines; fix the quoting"
-            )
+        for block in _blocks(path, start):
+            progress.done += len(block)
+            frame = _parse_block(block, line, names, wanted, encoding, f.delimiter, path.name)
+            yield frame.rename(columns=rename)
+            line += block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
 
     return Opened(encoding, headers, progress), chunks()
 
 
-def _assign_lines(
-    n: int, line: int, skipped: dict[int, str | None]
-) -> tuple[range | list[int], list[tuple[int, str]], int]:
-    """The lines of the next `n` rows from `line` on, skipping (and taking out of `skipped`) the lines that were
-    not rows; the malformed ones among them; and the line after the last row."""
-    if not any(line <= s < line + n for s in skipped):  # the common case: no line skipped here
-        return range(line, line + n), [], line + n
-    lines: list[int] = []
-    malformed: list[tuple[int, str]] = []
-    while len(lines) < n:  # good rows take the lines no skipped line took
-        if line in skipped:
-            why = skipped.pop(line)
-            if why:
-                malformed.append((line, why))
-        else:
-            lines.append(line)
-        line += 1
-    return lines, malformed, line
+def _blocks(path: Path, start: int) -> Iterator[bytes]:
+    """The file from byte `start` in blocks of about `BLOCK_BYTES`, each ending at a line break (or the end)."""
+    with path.open("rb") as fh:
+        fh.seek(start)
+        carry = b""
+        while data := fh.read(BLOCK_BYTES):
+            block = carry + data
+            cut = block.rfind(b"\n") + 1
+            block, carry = block[:cut], block[cut:]
+            if block:
+                yield block
+        if carry:
+            yield carry
+
+
+def _parse_block(
+    block: bytes, first_line: int, names: list[str], wanted: list[str], encoding: str, delimiter: str, source: str
+) -> pd.DataFrame:
+    """One block of whole lines as text cells of the `wanted` columns, with `_line` and `_malformed`.
+
+    A line with too few or too many fields becomes a row of empty cells saying why (its text, which may hold an
+    identity number, is never kept); a blank line, a row of empty cells. The rows and set-aside lines must account
+    for every line of the block: otherwise a quote left open has merged lines, and the file is refused.
+    """
+    skipped: dict[int, str | None] = {}  # line -> why it is not a row (None: a blank line)
+
+    def invalid_row(row: pacsv.InvalidRow) -> str:
+        blank = row.actual_columns == 1 and not row.text.strip()
+        why = None if blank else f"expected {row.expected_columns} fields, got {row.actual_columns}"
+        skipped[first_line + row.number - 1] = why
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(block),
+            read_options=pacsv.ReadOptions(
+                encoding=encoding, column_names=names, use_threads=False, block_size=len(block) + 1
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=False, invalid_row_handler=invalid_row
+            ),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=wanted, column_types={c: pa.string() for c in wanted}, strings_can_be_null=True
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise ExtractError(f"{source}: a malformed row at or after line {first_line}: {_arrow_reason(exc)}") from None
+    physical = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+    if table.num_rows + len(skipped) != physical:  # a quote left open swallowed line breaks
+        raise ExtractError(
+            f"{source}: lines {first_line}-{first_line + physical - 1} hold {physical} lines, but only "
+            f"{table.num_rows + len(skipped)} could be read as rows: a quote left open (or a line break inside a "
+            "quoted value) merged lines; fix the quoting"
+        )
+    frame = table.to_pandas()
+    every = range(first_line, first_line + physical)
+    frame["_line"] = [n for n in every if n not in skipped] if skipped else every  # rows take the other lines
+    return _with_malformed(frame, sorted((n, why) for n, why in skipped.items() if why))
 
 
 def _with_malformed(frame: pd.DataFrame, malformed: list[tuple[int, str]]) -> pd.DataFrame:
