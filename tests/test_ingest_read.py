@@ -101,7 +101,11 @@ def test_empty_files_are_refused(tmp_path: Path, content: bytes, message: str) -
         read_extract(path, load_profile("treserva-referrals"))
 
 
-def test_a_truncated_line_is_a_row_to_quarantine_and_its_text_is_never_kept(tmp_path: Path) -> None:
+@pytest.mark.parametrize("block_bytes", [32 << 20, 150, 40])
+def test_a_truncated_line_is_a_row_to_quarantine_and_its_text_is_never_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int
+) -> None:
+    monkeypatch.setattr("socialstat.ingest.read.BLOCK_BYTES", block_bytes)  # lines exact across blocks too
     from socialstat.ingest.transform import Context, transform
     from socialstat.pseudonym import Pseudonymiser
 

@@ -1,9 +1,13 @@
 """Read an extract as its profile says: text cells of the columns ingest uses, in chunks, never anything else.
 
-Every cell comes back as text (or None when empty), with `_line`, the row's line in the file, so problems can
+Every cell comes back as text (missing when empty), with `_line`, the row's line in the file, so problems can
 name the row. A CSV line with too few or too many fields is not a loss: it comes back as a row with every cell
 empty and `_malformed` saying why (its text is never kept), for ingest to quarantine; a blank line comes back as
-a row of empty cells (quarantined as `empty_row`), so line numbers stay exact.
+a row of empty cells (quarantined as `empty_row`), so line numbers stay exact. CSV is cut into blocks of whole
+lines (`BLOCK_BYTES`), each parsed on its own, so memory stays flat however large the file; the rows and
+set-aside lines of a block must account for every line in it, so a quote left open that merges lines is
+refused (with the lines named) instead of silently swallowing rows. Line breaks inside quoted values are not
+supported.
 Columns the profile does not read are never converted into values; a column the profile needs but the file
 lacks is an error naming the columns, before any row.
 
