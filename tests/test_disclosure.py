@@ -1,0 +1,137 @@
+"""Disclosure control: primary and secondary suppression against the attacker's linear programs.
+
+Reference patterns and intervals from sdcTable's own tests (tests/data/sdc/SOURCE.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from socialstat.disclosure import TOTAL, exposed, intervals, load_rules, parse_rules, protect_table, with_totals
+from socialstat.errors import InvalidStatisticInput, SpecificationError
+
+DATA = Path(__file__).parent / "data" / "sdc"
+
+
+def _suppressed(out: pd.DataFrame, dims: list[str], status: str) -> set[str]:
+    rows = out[out["status"] == status]
+    return {"|".join(str(v) for v in r) for r in rows[dims].itertuples(index=False)}
+
+
+def _microdata1() -> pd.DataFrame:
+    micro = pd.read_csv(DATA / "microdata1.csv")
+    return micro.groupby(["region", "gender"]).size().rename("freq").reset_index()
+
+
+def test_the_frequency_rule_and_the_optimal_secondary_pattern_of_microdata1() -> None:
+    out = protect_table(_microdata1(), ["region", "gender"], "freq", threshold=5)
+    expected = pd.read_csv(DATA / "microdata1_table_expected.csv")
+    assert (
+        out.set_index(["region", "gender"])["freq"].to_dict()
+        == expected.set_index(["region", "gender"])["freq"].to_dict()
+    )
+    assert _suppressed(out, ["region", "gender"], "primary") == {"A|female"}
+    # sdcTable's OPT, HITAS, HYPERCUBE and SIMPLEHEURISTIC all give this rectangle (total count 40, the least).
+    assert _suppressed(out, ["region", "gender"], "secondary") == {"A|male", "C|male", "C|female"}
+    table = with_totals(_microdata1(), ["region", "gender"], "freq")
+    hidden = [i for i in range(len(out)) if out.at[i, "status"] != "published"]
+    a_female = next(i for i in hidden if table.label(i) == "A|female")
+    assert intervals(table, hidden)[a_female] == (0.0, 12.0)  # as sdcTable's attack()
+
+
+def test_the_textbook_trap_is_found_and_repaired() -> None:
+    cells = pd.read_csv(DATA / "simpleheuristic_4x4.csv")
+    table = with_totals(cells[["row", "col", "freq"]], ["row", "col"], "freq")
+    labels = {table.label(i): i for i in range(len(table.cells))}
+    primary = [
+        labels[f"{r}|{c}"] for r, c in cells.loc[cells.status_primary == "u", ["row", "col"]].itertuples(index=False)
+    ]
+    # Every suppressed row and column has two suppressions, yet w|b is exactly recomputable from the margins.
+    assert intervals(table, primary)[labels["w|b"]] == (47.0, 47.0)
+    assert exposed(table, primary, primary, 1) == [labels["w|b"]]
+    forced = [tuple(r) for r in cells.loc[cells.status_primary == "u", ["row", "col"]].itertuples(index=False)]
+    out = protect_table(cells[["row", "col", "freq"]], ["row", "col"], "freq", threshold=1, primary=forced)
+    assert _suppressed(out, ["row", "col"], "secondary") == {"x|d"}  # the cheapest single repair (31)
+    hidden = [i for i in range(len(out)) if out.at[i, "status"] != "published"]
+    assert intervals(table, hidden)[labels["w|b"]] == (0.0, 78.0)
+
+
+def test_nothing_is_suppressed_without_a_primary_cell() -> None:
+    cells = pd.DataFrame({"unit": ["a", "b"], "sex": ["F", "F"], "n": [10, 20]})
+    assert set(protect_table(cells, ["unit", "sex"], "n")["status"]) == {"published"}
+
+
+def test_zeros_are_published_and_small_totals_are_primary() -> None:
+    cells = pd.DataFrame({"unit": ["a", "a", "b", "b"], "sex": ["F", "M", "F", "M"], "n": [0, 3, 0, 40]})
+    out = protect_table(cells, ["unit", "sex"], "n").set_index(["unit", "sex"])["status"]
+    assert out[("a", "F")] == "published"  # a zero reveals nothing and is shown as "-"
+    assert out[("a", "M")] == "primary"
+    assert out[("a", TOTAL)] == "primary"  # the total of a, 3, is itself under the threshold
+    assert (out == "secondary").sum() >= 1
+
+
+def test_the_pattern_is_the_same_whatever_the_order_of_the_rows() -> None:
+    cells = _microdata1()
+    first = protect_table(cells, ["region", "gender"], "freq")
+    second = protect_table(cells.sample(frac=1, random_state=3), ["region", "gender"], "freq")
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_bad_tables_are_refused() -> None:
+    cells = pd.DataFrame({"unit": ["a", "a"], "n": [1, 2]})
+    with pytest.raises(InvalidStatisticInput, match="same coordinates"):
+        protect_table(cells, ["unit"], "n")
+    with pytest.raises(InvalidStatisticInput, match="lack the columns"):
+        protect_table(cells, ["sex"], "n")
+    with pytest.raises(InvalidStatisticInput, match="already holds 'Total'"):
+        protect_table(pd.DataFrame({"unit": [TOTAL], "n": [4]}), ["unit"], "n")
+
+
+def test_rules_are_data_with_documented_defaults() -> None:
+    rules = load_rules()
+    assert (rules.threshold, rules.rounding, rules.suppressed_symbol, rules.zero_symbol) == (5, 1, "..", "-")
+    assert parse_rules({"threshold": 3}, "x.yaml").threshold == 3
+    with pytest.raises(SpecificationError, match=r"x\.yaml: threshold must be a whole number"):
+        parse_rules({"threshold": 0}, "x.yaml")
+    with pytest.raises(SpecificationError, match=r"x\.yaml: unknown fields \['treshold'\]"):
+        parse_rules({"treshold": 3}, "x.yaml")
+
+
+_tables = st.integers(2, 4).flatmap(
+    lambda rows: st.integers(2, 3).flatmap(
+        lambda cols: st.tuples(
+            st.just((rows, cols)),
+            st.lists(st.integers(0, 25), min_size=rows * cols, max_size=rows * cols),
+        )
+    )
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_tables, st.booleans())
+def test_after_protection_no_primary_cell_is_pinned_and_every_secondary_protects(
+    shaped: tuple[tuple[int, int], list[int]], third_dimension: bool
+) -> None:
+    (rows, cols), values = shaped
+    cells = pd.DataFrame(
+        [(f"r{i}", f"c{j}", values[i * cols + j]) for i in range(rows) for j in range(cols)],
+        columns=["row", "col", "n"],
+    )
+    dims = ["row", "col"]
+    if third_dimension:  # a second layer with the counts reversed
+        cells = pd.concat([cells.assign(k="k0"), cells.assign(k="k1", n=cells["n"].to_numpy()[::-1])])
+        dims.append("k")
+    out = protect_table(cells, dims, "n", threshold=5)
+    table = with_totals(cells, dims, "n")
+    primary = {i for i in range(len(out)) if out.at[i, "status"] == "primary"}
+    hidden = {i for i in range(len(out)) if out.at[i, "status"] != "published"}
+    everything = {i for i, v in enumerate(table.counts) if v > 0}
+    if exposed(table, hidden, primary, 5):
+        assert everything <= hidden  # only when nothing more can be suppressed
+    for cell in hidden - primary:  # no secondary cell that protects nothing
+        assert exposed(table, hidden - {cell}, primary, 5)
