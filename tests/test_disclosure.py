@@ -12,7 +12,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from socialstat.disclosure import TOTAL, exposed, intervals, load_rules, parse_rules, protect_table, with_totals
+from socialstat.disclosure import (
+    TOTAL,
+    exposed,
+    intervals,
+    load_rules,
+    parse_rules,
+    protect_table,
+    protect_tables,
+    with_totals,
+)
 from socialstat.errors import InvalidStatisticInput, SpecificationError
 
 DATA = Path(__file__).parent / "data" / "sdc"
@@ -135,3 +144,42 @@ def test_after_protection_no_primary_cell_is_pinned_and_every_secondary_protects
         assert everything <= hidden  # only when nothing more can be suppressed
     for cell in hidden - primary:  # no secondary cell that protects nothing
         assert exposed(table, hidden - {cell}, primary, 5)
+
+
+HIERARCHY = {"unit": {"d1": "M1", "d2": "M1", "d3": "M2", "d4": "M2", "M1": TOTAL, "M2": TOTAL}}
+DISTRICTS = pd.DataFrame(
+    [("d1", "F", 2), ("d1", "M", 30), ("d2", "F", 25), ("d2", "M", 28), ("d3", "F", 40), ("d3", "M", 33),
+     ("d4", "F", 22), ("d4", "M", 27)],
+    columns=["unit", "sex", "n"],
+)  # fmt: skip
+
+
+def test_a_hierarchy_adds_every_level_and_protects_within_the_parent() -> None:
+    table = with_totals(DISTRICTS, ["unit", "sex"], "n", hierarchies=HIERARCHY)
+    counts = dict(zip(map(table.label, range(len(table.cells))), table.counts, strict=True))
+    assert (counts["M1|F"], counts["M2|Total"], counts["Total|Total"]) == (27.0, 122.0, 207.0)
+    out = protect_table(DISTRICTS, ["unit", "sex"], "n", hierarchies=HIERARCHY)
+    assert _suppressed(out, ["unit", "sex"], "primary") == {"d1|F"}
+    assert _suppressed(out, ["unit", "sex"], "secondary") == {"d1|M", "d2|F", "d2|M"}  # its sibling in M1
+    hidden = [i for i in range(len(out)) if out.at[i, "status"] != "published"]
+    assert not exposed(table, hidden, hidden[:1], 5)
+
+
+def test_linked_tables_are_protected_together_and_share_their_cells() -> None:
+    by_sex = pd.DataFrame({"unit": ["a", "a", "b", "b"], "sex": ["F", "M", "F", "M"], "n": [2, 20, 15, 17]})
+    by_age = pd.DataFrame({"unit": ["a", "a", "b", "b"], "age": ["0-17", "18+", "0-17", "18+"], "n": [10, 12, 16, 16]})
+    out = protect_tables([(by_sex, ["unit", "sex"]), (by_age, ["unit", "age"])], "n")
+    assert len(out) == 15  # 3 units x (1 + 2 sexes + 2 ages): the unit totals once, not twice
+    assert _suppressed(out, ["unit", "sex", "age"], "primary") == {"a|F|Total"}
+    assert _suppressed(out, ["unit", "sex", "age"], "secondary") == {"a|M|Total", "b|F|Total", "b|M|Total"}
+    with pytest.raises(InvalidStatisticInput, match=r"linked tables disagree on the cell a\|Total"):
+        protect_tables([(by_sex, ["unit", "sex"]), (by_age.assign(n=[10, 13, 16, 16]), ["unit", "age"])], "n")
+
+
+def test_cells_a_reader_knows_from_the_previous_release_are_not_relied_on() -> None:
+    cells = _microdata1()
+    out = protect_tables([(cells, ["region", "gender"])], "freq", known={("C", "male"): 12})
+    # C|male was published last year with the same value: the C rectangle would hide nothing; D is next best.
+    assert _suppressed(out, ["region", "gender"], "secondary") == {"A|male", "D|male", "D|female"}
+    revised = protect_tables([(cells, ["region", "gender"])], "freq", known={("C", "male"): 13})
+    assert _suppressed(revised, ["region", "gender"], "secondary") == {"A|male", "C|male", "C|female"}

@@ -6,9 +6,9 @@ are data (rules.yaml).
 """
 
 from socialstat.disclosure.audit import exposed, intervals
-from socialstat.disclosure.protect import protect_table, secondary_suppression
+from socialstat.disclosure.protect import protect_table, protect_tables, secondary_suppression
 from socialstat.disclosure.rules import DisclosureRules, load_rules, parse_rules
-from socialstat.disclosure.table import TOTAL, LinearTable, Relation, with_totals
+from socialstat.disclosure.table import TOTAL, LinearTable, Relation, linked, with_totals
 
 __all__ = [
     "TOTAL",
@@ -17,9 +17,11 @@ __all__ = [
     "Relation",
     "exposed",
     "intervals",
+    "linked",
     "load_rules",
     "parse_rules",
     "protect_table",
+    "protect_tables",
     "secondary_suppression",
     "with_totals",
 ]

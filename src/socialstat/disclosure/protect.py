@@ -17,13 +17,13 @@ that protects nothing. Method (deterministic; docs/disclosure.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import product
 
 import pandas as pd
 
 from socialstat.disclosure.audit import exposed
-from socialstat.disclosure.table import TOTAL, LinearTable, with_totals
+from socialstat.disclosure.table import TOTAL, LinearTable, linked
 
 CANDIDATES = 40  # single cells tried per exposed cell before a hypercube
 
@@ -35,34 +35,67 @@ def protect_table(
     *,
     threshold: int = 5,
     primary: Iterable[tuple[str, ...]] = (),
+    hierarchies: Mapping[str, Mapping[str, str]] | None = None,
 ) -> pd.DataFrame:
     """All cells of `cells` and its marginal totals (`Total`) with a `status`: published, primary or secondary.
 
     `cells` holds the inner cells: one column per dimension and the `count` column. `primary` names cells (by
-    their coordinates, totals as `Total`) to suppress besides those under the threshold.
+    their coordinates, totals as `Total`) to suppress besides those under the threshold; `hierarchies` gives the
+    parent of each value of a hierarchical dimension (see `table.linked`).
     """
-    table = with_totals(cells, dimensions, count)
+    return protect_tables([(cells, dimensions)], count, threshold=threshold, primary=primary, hierarchies=hierarchies)
+
+
+def protect_tables(
+    tables: Sequence[tuple[pd.DataFrame, Sequence[str]]],
+    count: str,
+    *,
+    threshold: int = 5,
+    primary: Iterable[tuple[str, ...]] = (),
+    hierarchies: Mapping[str, Mapping[str, str]] | None = None,
+    known: Mapping[tuple[str, ...], float] | None = None,
+) -> pd.DataFrame:
+    """Linked tables protected together (cells over the union of their dimensions; see `table.linked`).
+
+    `known` gives cells a reader already knows (e.g. published in the previous release, with the same value):
+    the audit treats them as published whatever their status now, so that no suppression relies on them.
+    """
+    table = linked(tables, count, hierarchies=hierarchies)
     counts = table.counts
-    position = {tuple(r): i for i, r in enumerate(table.cells[list(table.dimensions)].itertuples(index=False))}
+    position = table.positions()
     first = {i for i, v in enumerate(counts) if 0 < v < threshold}
     first |= {position[tuple(str(v) for v in p)] for p in primary}
-    second = secondary_suppression(table, first, threshold)
+    seen = set()
+    for coordinates, value in (known or {}).items():
+        cell = position.get(tuple(str(v) for v in coordinates))
+        if cell is not None and counts[cell] == float(value):  # a revised value is not known as it is now
+            seen.add(cell)
+    second = secondary_suppression(table, first, threshold, known=seen)
     status = ["primary" if i in first else "secondary" if i in second else "published" for i in range(len(counts))]
     return table.cells.assign(status=status)
 
 
-def secondary_suppression(table: LinearTable, primary: set[int], threshold: float) -> set[int]:
-    """The secondary cells that protect `primary` (see the module docstring)."""
+def secondary_suppression(
+    table: LinearTable, primary: set[int], threshold: float, *, known: Iterable[int] = ()
+) -> set[int]:
+    """The secondary cells that protect `primary` (see the module docstring). Cells in `known` count as
+    published for the audit; a primary cell among them cannot be protected by suppression and is left out."""
+    fixed = set(known)
+    targets = primary - fixed
     suppressed = set(primary)
-    while unsafe := exposed(table, suppressed, primary, threshold):
-        added = _one_more(table, suppressed, unsafe[0], threshold) or _hypercube(table, suppressed, unsafe[0])
+
+    def unsafe(hidden: set[int], cells: Iterable[int]) -> list[int]:
+        return exposed(table, hidden - fixed, cells, threshold)
+
+    while found := unsafe(suppressed, targets):
+        added = _one_more(table, suppressed | fixed, found[0], unsafe) or _hypercube(table, suppressed, found[0], fixed)
         if not added:  # everything that could be suppressed is: the table cannot be published at all
             break
         suppressed |= added
     secondary = suppressed - primary
     counts = table.counts
     for cell in sorted(secondary, key=lambda c: (-counts[c], -c)):
-        if not exposed(table, suppressed - {cell}, primary, threshold):
+        if not unsafe(suppressed - {cell}, targets):
             suppressed.discard(cell)
     return suppressed - primary
 
@@ -74,29 +107,34 @@ def _candidates(table: LinearTable, suppressed: set[int]) -> list[int]:
     )
 
 
-def _one_more(table: LinearTable, suppressed: set[int], target: int, threshold: float) -> set[int]:
-    for cell in _candidates(table, suppressed)[:CANDIDATES]:
-        if not exposed(table, suppressed | {cell}, [target], threshold):
+def _one_more(
+    table: LinearTable, taken: set[int], target: int, unsafe: Callable[[set[int], Iterable[int]], list[int]]
+) -> set[int]:
+    for cell in _candidates(table, taken)[:CANDIDATES]:
+        if not unsafe(taken | {cell}, [target]):
             return {cell}
     return set()
 
 
-def _hypercube(table: LinearTable, suppressed: set[int], target: int) -> set[int]:
-    """The cheapest hypercube of cells around `target` (new cells only)."""
+def _hypercube(table: LinearTable, suppressed: set[int], target: int, fixed: set[int]) -> set[int]:
+    """The cheapest hypercube of cells around `target`: for each dimension either the target's own value or one
+    other (a total included), as many dimensions moving as the table allows (linked tables may not let all
+    move); new cells only, all of them cells of the table, none a cell a reader knows."""
     cells, dims, counts = table.cells, table.dimensions, table.counts
-    position = {tuple(r): i for i, r in enumerate(cells[list(dims)].itertuples(index=False))}
+    position = table.positions()
     here = tuple(cells.at[target, d] for d in dims)
-    others = [sorted(set(cells[d]) - {here[j]}, key=lambda v: (v != TOTAL, v)) for j, d in enumerate(dims)]
-    best: tuple[float, list[int], set[int]] | None = None
-    for choice in product(*others):
-        corners = set()
-        for pick in product(*[(here[j], choice[j]) for j in range(len(dims))]):
-            corners.add(position[pick])
-        new = corners - suppressed
-        if not new:
+    options = [[None, *sorted(set(cells[d]) - {here[j]}, key=lambda v: (v != TOTAL, v))] for j, d in enumerate(dims)]
+    best: tuple[int, float, list[int]] | None = None  # the most dimensions moving first (a full hypercube), then cost
+    for choice in product(*options):
+        moving = sum(c is not None for c in choice)
+        if not moving:
             continue
-        cost = sum(counts[c] for c in new)
-        key = (cost, sorted(new))
-        if best is None or key < (best[0], best[1]):
-            best = (cost, sorted(new), new)
-    return best[2] if best else set()
+        picks = product(*[(here[j],) if c is None else (here[j], c) for j, c in enumerate(choice)])
+        corners = {position.get(pick, -1) for pick in picks}
+        new = corners - suppressed
+        if -1 in corners or not new or corners & fixed:
+            continue
+        key = (-moving, sum(counts[c] for c in new), sorted(new))
+        if best is None or key < best:
+            best = key
+    return set(best[2]) if best else set()

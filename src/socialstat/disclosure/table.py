@@ -1,16 +1,20 @@
-"""A table with every marginal total, and the additive relations a reader can use against it.
+"""Tables with every marginal total, linked by the cells they share, and the additive relations a reader can use.
 
-Inner cells have one value per dimension; a marginal total has `TOTAL` in the dimensions it sums over. Each
-relation says: the total cell equals the sum of its children (the cells that differ from it only in one
-dimension, where they hold a value instead of `TOTAL`). Those relations are all a reader of the published table
-knows, besides that no count is negative and none exceeds the grand total.
+A cell has one coordinate per dimension. A dimension's values form a tree whose root is `TOTAL`: flat (every
+value's parent is `TOTAL`: sex, age band) or hierarchical (district → municipality → region → `TOTAL`). Inner
+cells are given at the leaves; every other cell is the sum of the leaves under it. Each relation says: a cell at
+a node equals the sum of the cells at the node's children, the other coordinates the same.
+
+Several tables that share cells are *linked* (unit × sex and unit × age band share unit × `TOTAL`): they are
+built into one `LinearTable` over the union of their dimensions, a table's missing dimensions taken as `TOTAL`,
+so that a reader who combines them is the reader the audit plays. Shared cells must agree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import product
 
 import pandas as pd
 
@@ -29,7 +33,7 @@ class Relation:
 
 @dataclass(frozen=True)
 class LinearTable:
-    """All cells (inner and marginal) in a fixed order, with their counts and relations."""
+    """All cells (inner and marginal, of one table or of linked tables) in a fixed order, with their relations."""
 
     cells: pd.DataFrame  # one column per dimension (text), the count column; positions 0..n-1
     dimensions: tuple[str, ...]
@@ -45,46 +49,133 @@ class LinearTable:
         """A cell's coordinates as text, e.g. `A|female`."""
         return "|".join(str(self.cells.at[position, d]) for d in self.dimensions)
 
+    def positions(self) -> dict[tuple[str, ...], int]:
+        """Cell position by coordinates."""
+        return {tuple(r): i for i, r in enumerate(self.cells[list(self.dimensions)].itertuples(index=False))}
 
-def with_totals(cells: pd.DataFrame, dimensions: Sequence[str], count: str) -> LinearTable:
-    """The inner `cells` and every marginal total over any subset of `dimensions`, in a deterministic order."""
-    dimensions = tuple(dimensions)
-    missing = [c for c in (*dimensions, count) if c not in cells.columns]
+
+def with_totals(
+    cells: pd.DataFrame,
+    dimensions: Sequence[str],
+    count: str,
+    *,
+    hierarchies: Mapping[str, Mapping[str, str]] | None = None,
+) -> LinearTable:
+    """One table: its inner `cells` and every marginal total, in a deterministic order."""
+    return linked([(cells, dimensions)], count, hierarchies=hierarchies)
+
+
+def linked(
+    tables: Sequence[tuple[pd.DataFrame, Sequence[str]]],
+    count: str,
+    *,
+    hierarchies: Mapping[str, Mapping[str, str]] | None = None,
+) -> LinearTable:
+    """Tables that share cells, built as one: each `(inner cells, dimensions)`; `hierarchies` gives, per
+    hierarchical dimension, each value's parent (a top value's parent is `TOTAL`)."""
+    hierarchies = hierarchies or {}
+    dimensions = tuple(dict.fromkeys(d for _, dims in tables for d in dims))
+    parts, relations = [], []
+    for cells, dims in tables:
+        full = _with_margins(_inner(cells, dims, count, hierarchies), tuple(dims), count, hierarchies)
+        for d in dimensions:
+            if d not in dims:
+                full[d] = TOTAL
+        parts.append(full[[*dimensions, count]])
+    every = pd.concat(parts, ignore_index=True)
+    agreed = every.groupby(list(dimensions), sort=False)[count].agg(["min", "max"])
+    disagree = agreed[agreed["min"] != agreed["max"]]
+    if not disagree.empty:
+        raise InvalidStatisticInput(f"linked tables disagree on the cell {'|'.join(disagree.index[0])}")
+    table = every.drop_duplicates(list(dimensions)).copy()
+    order = [_order(d, hierarchies.get(d, {})) for d in dimensions]
+    table = table.sort_values(
+        list(dimensions), key=lambda s: s.map(order[dimensions.index(s.name)]), kind="stable"
+    ).reset_index(drop=True)
+    position = {tuple(r): i for i, r in enumerate(table[list(dimensions)].itertuples(index=False))}
+    for _, dims in tables:
+        relations += _relations(position, dimensions, tuple(dims), hierarchies)
+    unique = sorted(set(relations), key=lambda r: (r.total, r.children))
+    return LinearTable(table, dimensions, count, tuple(unique))
+
+
+def _inner(
+    cells: pd.DataFrame, dims: Sequence[str], count: str, hierarchies: Mapping[str, Mapping[str, str]]
+) -> pd.DataFrame:
+    missing = [c for c in (*dims, count) if c not in cells.columns]
     if missing:
         raise InvalidStatisticInput(f"the cells lack the columns {missing}")
-    inner = cells[[*dimensions, count]].copy()
-    for d in dimensions:
+    inner = cells[[*dims, count]].copy()
+    for d in dims:
         inner[d] = inner[d].astype(str)
         if (inner[d] == TOTAL).any():
             raise InvalidStatisticInput(f"dimension {d!r} already holds {TOTAL!r}: give inner cells only")
-    if inner.duplicated(list(dimensions)).any():
-        raise InvalidStatisticInput("two inner cells have the same coordinates")
-    if (inner[count] < 0).any() or inner[count].isna().any():
-        raise InvalidStatisticInput("counts must be present and not negative")
-    parts = [inner]
-    for k in range(1, len(dimensions) + 1):
-        for summed in combinations(dimensions, k):
-            kept = [d for d in dimensions if d not in summed]
-            part = (
-                inner.groupby(kept, sort=True)[count].sum().reset_index() if kept else inner[[count]].sum().to_frame().T
+        parents = set(hierarchies.get(d, {}).values()) - {TOTAL}
+        if parents & set(inner[d]):
+            raise InvalidStatisticInput(
+                f"dimension {d!r}: give the leaves of its hierarchy only, not {sorted(parents & set(inner[d]))[:3]}"
             )
-            for d in summed:
-                part[d] = TOTAL
-            parts.append(part[[*dimensions, count]])
-    table = pd.concat(parts, ignore_index=True)
-    table = table.sort_values(list(dimensions), key=lambda s: s.map(lambda v: (v != TOTAL, v))).reset_index(drop=True)
-    return LinearTable(table, dimensions, count, _relations(table, dimensions))
+    if inner.duplicated(list(dims)).any():
+        raise InvalidStatisticInput("two inner cells have the same coordinates")
+    if inner[count].isna().any() or (inner[count] < 0).any():
+        raise InvalidStatisticInput("counts must be present and not negative")
+    return inner
 
 
-def _relations(table: pd.DataFrame, dimensions: tuple[str, ...]) -> tuple[Relation, ...]:
-    position = {tuple(row): i for i, row in enumerate(table[list(dimensions)].itertuples(index=False, name=None))}
+def _ancestors(value: str, parents: Mapping[str, str]) -> list[str]:
+    """`value`, its parent, ..., `TOTAL`."""
+    chain = [value]
+    while chain[-1] != TOTAL:
+        parent = parents.get(chain[-1], TOTAL)
+        if parent in chain:
+            raise InvalidStatisticInput(f"the hierarchy has a cycle at {parent!r}")
+        chain.append(parent)
+    return chain
+
+
+def _with_margins(
+    inner: pd.DataFrame, dims: tuple[str, ...], count: str, hierarchies: Mapping[str, Mapping[str, str]]
+) -> pd.DataFrame:
+    """Every cell of the table: each inner cell counted into every combination of its coordinates' ancestors."""
+    chains = {d: {v: _ancestors(v, hierarchies.get(d, {})) for v in inner[d].unique()} for d in dims}
+    rows = []
+    for record in inner.itertuples(index=False):
+        values = record[: len(dims)]
+        for combo in product(*(chains[d][v] for d, v in zip(dims, values, strict=True))):
+            rows.append((*combo, record[len(dims)]))
+    expanded = pd.DataFrame(rows, columns=[*dims, count])
+    return expanded.groupby(list(dims), sort=False, as_index=False)[count].sum()
+
+
+def _order(dimension: str, parents: Mapping[str, str]) -> object:
+    """Sort key of a dimension's values: `TOTAL` first, then parents before their children, by name."""
+
+    def key(value: str) -> tuple[object, ...]:
+        return tuple((v != TOTAL, v) for v in reversed(_ancestors(value, parents)))
+
+    return key
+
+
+def _relations(
+    position: Mapping[tuple[str, ...], int],
+    dimensions: tuple[str, ...],
+    dims: tuple[str, ...],
+    hierarchies: Mapping[str, Mapping[str, str]],
+) -> list[Relation]:
+    """Each node of each of the table's dimensions = the sum of its children, for the table's cells."""
+    absent = {d for d in dimensions if d not in dims}  # held at TOTAL in this table
     relations = []
-    for j in range(len(dimensions)):
+    for j, d in enumerate(dimensions):
+        if d in absent:
+            continue
+        parents = hierarchies.get(d, {})
         children: dict[tuple[str, ...], list[int]] = {}
         for coordinates, i in position.items():
-            if coordinates[j] != TOTAL:
-                parent = (*coordinates[:j], TOTAL, *coordinates[j + 1 :])
-                children.setdefault(parent, []).append(i)
-        for parent, kids in sorted(children.items(), key=lambda kv: position[kv[0]]):
-            relations.append(Relation(position[parent], tuple(sorted(kids))))
-    return tuple(relations)
+            if coordinates[j] == TOTAL or any(coordinates[k] != TOTAL for k, e in enumerate(dimensions) if e in absent):
+                continue
+            parent = parents.get(coordinates[j], TOTAL)
+            children.setdefault((*coordinates[:j], parent, *coordinates[j + 1 :]), []).append(i)
+        for total, kids in children.items():
+            if total in position:
+                relations.append(Relation(position[total], tuple(sorted(kids))))
+    return relations
