@@ -179,3 +179,40 @@ def _relations(
             if total in position:
                 relations.append(Relation(position[total], tuple(sorted(kids))))
     return relations
+
+
+def from_cells(
+    cells: pd.DataFrame,
+    dimensions: Sequence[str],
+    count: str,
+    partitions: Mapping[str, Sequence[tuple[str, Sequence[str]]]],
+) -> LinearTable:
+    """A table whose every cell is given (inner and totals alike, e.g. indicator results at every level).
+
+    `partitions[d]` lists, for dimension `d`, (parent value, child values) pairs: ways a value splits into others
+    (1480 into its districts, and again into its administrations). A relation is kept only where the parent and
+    every child cell exist and the counts add up exactly: what does not add up (persons counted once in the
+    municipality but in two districts) gives a reader no equation.
+    """
+    dimensions = tuple(dimensions)
+    table = cells[[*dimensions, count]].copy()
+    for d in dimensions:
+        table[d] = table[d].astype(str)
+    if table.duplicated(list(dimensions)).any():
+        raise InvalidStatisticInput("two cells have the same coordinates")
+    table = table.sort_values(list(dimensions), key=lambda s: s.map(lambda v: (v != TOTAL, v))).reset_index(drop=True)
+    position = {tuple(r): i for i, r in enumerate(table[list(dimensions)].itertuples(index=False))}
+    counts = [float(v) for v in table[count]]
+    relations = set()
+    for j, d in enumerate(dimensions):
+        for parent, children in partitions.get(d, ()):
+            for coordinates, i in position.items():
+                if coordinates[j] != parent:
+                    continue
+                kids = [position.get((*coordinates[:j], c, *coordinates[j + 1 :])) for c in children]
+                if any(k is None for k in kids):
+                    continue
+                members = tuple(sorted(k for k in kids if k is not None))
+                if abs(sum(counts[k] for k in members) - counts[i]) < 1e-9:
+                    relations.add(Relation(i, members))
+    return LinearTable(table, dimensions, count, tuple(sorted(relations, key=lambda r: (r.total, r.children))))
