@@ -183,3 +183,47 @@ def test_cells_a_reader_knows_from_the_previous_release_are_not_relied_on() -> N
     assert _suppressed(out, ["region", "gender"], "secondary") == {"A|male", "D|male", "D|female"}
     revised = protect_tables([(cells, ["region", "gender"])], "freq", known={("C", "male"): 13})
     assert _suppressed(revised, ["region", "gender"], "secondary") == {"A|male", "C|male", "C|female"}
+
+
+def _results(rows: list[tuple[str, str, str, float, int]], method: str = "count") -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["unit_code", "breakdown", "breakdown_value", "numerator", "persons"])
+    return frame.assign(indicator="X01", structure="s", period=2022, denominator=float("nan"), method=method)
+
+
+UNITS = pd.DataFrame(
+    {
+        "unit_code": ["M", "d1", "d2"],
+        "parent_code": [None, "M", "M"],
+        "level": ["municipality", "district", "district"],
+    }
+)
+
+
+def test_indicator_results_are_protected_across_units_and_breakdowns() -> None:
+    from socialstat.disclosure.results import protect_results
+
+    rows = [
+        ("M", "total", "total", 60, 60), ("M", "sex", "F", 25, 25), ("M", "sex", "M", 35, 35),
+        ("d1", "total", "total", 22, 22), ("d1", "sex", "F", 3, 3), ("d1", "sex", "M", 19, 19),
+        ("d2", "total", "total", 38, 38), ("d2", "sex", "F", 22, 22), ("d2", "sex", "M", 16, 16),
+    ]  # fmt: skip
+    out = protect_results(_results(rows), UNITS)
+    status = out.set_index(["unit_code", "breakdown_value"])["disclosure"]
+    assert status[("d1", "F")] == "primary"
+    # The districts add up to M and the sexes to each total: d1|F alone would follow from d1 and M.
+    assert set(status[status == "secondary"].index) == {("d1", "M"), ("d2", "F"), ("d2", "M")}
+    assert set(out.loc[out["disclosure"] != "published", "symbol"]) == {".."}
+    # A published cell of the previous release with the same numerator is known: the pattern avoids it.
+    previous = out.assign(disclosure="published")
+    again = protect_results(_results(rows), UNITS, previous=previous[previous["unit_code"] == "d2"])
+    status = again.set_index(["unit_code", "breakdown_value"])["disclosure"]
+    assert set(status[status == "secondary"].index) == {("d1", "M"), ("M", "F"), ("M", "M")}  # d2 is known
+
+
+def test_zeros_show_a_dash_and_ratios_are_suppressed_by_their_persons() -> None:
+    from socialstat.disclosure.results import protect_results
+
+    counts = protect_results(_results([("M", "total", "total", 0, 0), ("d1", "total", "total", 0, 0)]), UNITS)
+    assert list(counts["symbol"]) == ["-", "-"]
+    ratio = protect_results(_results([("M", "total", "total", 123456.0, 3)], method="ratio"), UNITS)
+    assert list(ratio["disclosure"]) == ["primary"]

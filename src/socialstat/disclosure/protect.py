@@ -17,15 +17,15 @@ that protects nothing. Method (deterministic; docs/disclosure.md):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import product
 
 import pandas as pd
 
-from socialstat.disclosure.audit import exposed
+from socialstat.disclosure.audit import Attack, first_exposed
 from socialstat.disclosure.table import TOTAL, LinearTable, linked
 
-CANDIDATES = 40  # single cells tried per exposed cell before a hypercube
+CANDIDATES = 12  # single cells tried per exposed cell before a hypercube
 
 
 def protect_table(
@@ -81,37 +81,48 @@ def secondary_suppression(
     """The secondary cells that protect `primary` (see the module docstring). Cells in `known` count as
     published for the audit; a primary cell among them cannot be protected by suppression and is left out."""
     fixed = set(known)
-    targets = primary - fixed
+    targets = sorted(primary - fixed)
     suppressed = set(primary)
-
-    def unsafe(hidden: set[int], cells: Iterable[int]) -> list[int]:
-        return exposed(table, hidden - fixed, cells, threshold)
-
-    while found := unsafe(suppressed, targets):
-        added = _one_more(table, suppressed | fixed, found[0], unsafe) or _hypercube(table, suppressed, found[0], fixed)
+    safe: set[int] = set()  # stays safe while cells are only added: an interval can only widen
+    while (target := _first_unsafe(table, suppressed - fixed, targets, threshold, safe)) is not None:
+        added = _one_more(table, suppressed, fixed, target, threshold) or _hypercube(table, suppressed, target, fixed)
         if not added:  # everything that could be suppressed is: the table cannot be published at all
             break
         suppressed |= added
-    secondary = suppressed - primary
     counts = table.counts
-    for cell in sorted(secondary, key=lambda c: (-counts[c], -c)):
-        if not unsafe(suppressed - {cell}, targets):
-            suppressed.discard(cell)
+    for cell in sorted(suppressed - primary, key=lambda c: (-counts[c], -c)):
+        trial = suppressed - {cell}
+        # Only the primary cells that shared a component with `cell` can lose by its removal.
+        near = Attack(table, suppressed - fixed).members(cell) if cell not in fixed else set()
+        if first_exposed(table, trial - fixed, [t for t in targets if t in near], threshold) is None:
+            suppressed = trial
     return suppressed - primary
 
 
-def _candidates(table: LinearTable, suppressed: set[int]) -> list[int]:
+def _first_unsafe(
+    table: LinearTable, hidden: set[int], targets: list[int], threshold: float, safe: set[int]
+) -> int | None:
+    attack = Attack(table, hidden)
+    for target in targets:
+        if target in safe:
+            continue
+        if attack.narrow(target, threshold):
+            return target
+        safe.add(target)
+    return None
+
+
+def _candidates(table: LinearTable, suppressed: set[int], near: set[int]) -> list[int]:
+    """Published non-zero cells sharing a relation with a cell of `near`, smallest count first."""
     counts = table.counts
-    return sorted(
-        (c for c in range(len(counts)) if c not in suppressed and counts[c] > 0), key=lambda c: (counts[c], c)
-    )
+    linked = {c for r in table.relations if not near.isdisjoint((r.total, *r.children)) for c in (r.total, *r.children)}
+    return sorted((c for c in linked if c not in suppressed and counts[c] > 0), key=lambda c: (counts[c], c))
 
 
-def _one_more(
-    table: LinearTable, taken: set[int], target: int, unsafe: Callable[[set[int], Iterable[int]], list[int]]
-) -> set[int]:
-    for cell in _candidates(table, taken)[:CANDIDATES]:
-        if not unsafe(taken | {cell}, [target]):
+def _one_more(table: LinearTable, suppressed: set[int], fixed: set[int], target: int, threshold: float) -> set[int]:
+    near = Attack(table, suppressed - fixed).members(target) if target in suppressed else {target}
+    for cell in _candidates(table, suppressed | fixed, near)[:CANDIDATES]:
+        if first_exposed(table, (suppressed | {cell}) - fixed, [target], threshold) is None:
             return {cell}
     return set()
 
@@ -123,7 +134,10 @@ def _hypercube(table: LinearTable, suppressed: set[int], target: int, fixed: set
     cells, dims, counts = table.cells, table.dimensions, table.counts
     position = table.positions()
     here = tuple(cells.at[target, d] for d in dims)
-    options = [[None, *sorted(set(cells[d]) - {here[j]}, key=lambda v: (v != TOTAL, v))] for j, d in enumerate(dims)]
+    options = []
+    for j, d in enumerate(dims):  # the values the target can move to in this dimension and stay a cell
+        moves = [v for v in set(cells[d]) - {here[j]} if (*here[:j], v, *here[j + 1 :]) in position]
+        options.append([None, *sorted(moves, key=lambda v: (v != TOTAL, v))])
     best: tuple[int, float, list[int]] | None = None  # the most dimensions moving first (a full hypercube), then cost
     for choice in product(*options):
         moving = sum(c is not None for c in choice)
