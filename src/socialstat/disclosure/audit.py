@@ -3,8 +3,9 @@
 Every cell is a variable; a published cell is fixed to its value; a suppressed cell can take any value from 0
 to the largest count of the table (the grand total: no count can exceed it). The table's additive relations
 hold. For a suppressed cell, the lowest and highest value it can take under those constraints (two linear
-programs, solved with HiGHS) is its interval: all a reader can learn about it. This is sdcTable's `attack`
-(docs/disclosure.md); a primary cell is protected when its interval is at least as wide as the threshold.
+programs, solved with HiGHS through highspy) is its interval: all a reader can learn about it. This is
+sdcTable's `attack` (docs/disclosure.md); a primary cell is protected when its interval is at least as wide as
+the threshold.
 
 Suppressed cells interact only through relations they share, so the programs are solved per *component*
 (suppressed cells joined by relations holding two or more of them); a cell alone in some relation is pinned
@@ -13,10 +14,12 @@ exactly without solving anything.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterable
 
+import highspy
 import numpy as np
-from scipy.optimize import linprog
 
 from socialstat.disclosure.table import LinearTable, Relation
 
@@ -24,12 +27,16 @@ from socialstat.disclosure.table import LinearTable, Relation
 class Attack:
     """The reader's linear programs for one suppression pattern."""
 
-    def __init__(self, table: LinearTable, suppressed: Iterable[int]) -> None:
+    def __init__(self, table: LinearTable, suppressed: Iterable[int], focus: Iterable[int] | None = None) -> None:
+        """The pattern `suppressed`; with `focus`, only the components of those suppressed cells are built."""
         self.table = table
         self.hidden = set(suppressed)
         self.counts = table.counts
         self.bound = (0.0, max(self.counts) if self.counts else 0.0)
-        self.touching = [r for r in table.relations if not self.hidden.isdisjoint((r.total, *r.children))]
+        if focus is None:
+            self.touching = [r for r in table.relations if not self.hidden.isdisjoint((r.total, *r.children))]
+        else:
+            self.touching = self._reachable({c for c in focus if c in self.hidden})
         root = {c: c for c in self.hidden}
 
         def find(c: int) -> int:
@@ -46,7 +53,23 @@ class Attack:
             for other in members[1:]:
                 root[find(other)] = find(members[0])
         self.component = {c: find(c) for c in self.hidden}
-        self._programs: dict[int, tuple[list[int], np.ndarray | None, np.ndarray | None]] = {}
+        self._models: dict[int, tuple[highspy.Highs, list[int]]] = {}
+
+    def _reachable(self, start: set[int]) -> list[Relation]:
+        """The relations that join `start`'s suppressed cells to others, and theirs, and so on."""
+        by_cell = self.table.relations_of
+        seen_cells, seen_relations, frontier = set(start), set(), list(start)
+        while frontier:
+            for k in by_cell.get(frontier.pop(), ()):
+                if k in seen_relations:
+                    continue
+                seen_relations.add(k)
+                relation = self.table.relations[k]
+                for c in (relation.total, *relation.children):
+                    if c in self.hidden and c not in seen_cells:
+                        seen_cells.add(c)
+                        frontier.append(c)
+        return [self.table.relations[k] for k in sorted(seen_relations)]
 
     def members(self, cell: int) -> set[int]:
         """The suppressed cells in `cell`'s component."""
@@ -68,41 +91,70 @@ class Attack:
         """The lowest (sense 1) or highest (sense −1) value of a suppressed cell."""
         if cell in self.alone:
             return self.counts[cell]
-        variables, a_eq, b_eq = self._program(self.component[cell])
-        objective = np.zeros(len(variables))
-        objective[variables.index(cell)] = sense
-        found = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=[self.bound] * len(variables), method="highs")
-        if found.status != 0:  # the published values contradict each other: nothing to hide
+        model, variables = self._model(self.component[cell])
+        column = variables.index(cell)
+        model.changeColCost(column, 1.0)
+        model.changeObjectiveSense(highspy.ObjSense.kMinimize if sense > 0 else highspy.ObjSense.kMaximize)
+        model.run()
+        optimal = model.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        value = model.getInfo().objective_function_value
+        model.changeColCost(column, 0.0)
+        if not optimal:  # the published values contradict each other: nothing to hide
             return self.counts[cell]
-        return _clean(sense * found.fun)
+        return _clean(value)
 
-    def _program(self, component: int) -> tuple[list[int], np.ndarray | None, np.ndarray | None]:
-        if component not in self._programs:
+    def _model(self, component: int) -> tuple[highspy.Highs, list[int]]:
+        """One HiGHS model per component, solved again with a new objective for each cell."""
+        if component not in self._models:
             variables = sorted(c for c, r in self.component.items() if r == component)
             index = {c: k for k, c in enumerate(variables)}
-            rows, rhs = [], []
+            model = _highs()
+            n = len(variables)
+            none = np.array([], dtype=np.int32)
+            model.addCols(n, np.zeros(n), np.zeros(n), np.full(n, self.bound[1]), 0, none, none, np.array([]))
             for relation in self.touching:
-                row, constant = _equation(relation, index, self.counts)
-                if row is not None:
-                    rows.append(row)
-                    rhs.append(-constant)
-            self._programs[component] = (variables, np.array(rows) if rows else None, np.array(rhs) if rows else None)
-        return self._programs[component]
+                columns, values, constant = _equation(relation, index, self.counts)
+                if columns:
+                    model.addRow(
+                        -constant, -constant, len(columns), np.array(columns, dtype=np.int32), np.array(values)
+                    )
+            self._models[component] = (model, variables)
+        return self._models[component]
 
 
-def _equation(relation: Relation, index: dict[int, int], counts: list[float]) -> tuple[np.ndarray | None, float]:
-    """Σ children − total = 0 over the component's variables (None if the relation holds none of them)."""
-    members = [(relation.total, -1.0), *((c, 1.0) for c in relation.children)]
-    if not any(c in index for c, _ in members):
-        return None, 0.0
-    row = np.zeros(len(index))
+_BANNER_SHOWN: list[bool] = []
+
+
+def _highs() -> highspy.Highs:
+    """A silent HiGHS model (HiGHS prints a banner with the first model of a process; it goes to /dev/null)."""
+    if not _BANNER_SHOWN:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                highspy.Highs()  # type: ignore[no-untyped-call]
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _BANNER_SHOWN.append(True)
+    model = highspy.Highs()  # type: ignore[no-untyped-call]
+    model.setOptionValue("output_flag", False)
+    return model
+
+
+def _equation(relation: Relation, index: dict[int, int], counts: list[float]) -> tuple[list[int], list[float], float]:
+    """Σ children − total = 0 over the component's variables: their columns and coefficients, and the constant
+    the published cells contribute (no columns if the relation holds none of the component's cells)."""
+    coefficients: dict[int, float] = {}
     constant = 0.0
-    for cell, sign in members:
+    for cell, sign in ((relation.total, -1.0), *((c, 1.0) for c in relation.children)):
         if cell in index:
-            row[index[cell]] += sign
+            coefficients[index[cell]] = coefficients.get(index[cell], 0.0) + sign
         else:
             constant += sign * counts[cell]
-    return row, constant
+    columns = sorted(c for c, v in coefficients.items() if v != 0.0)
+    return columns, [coefficients[c] for c in columns], constant
 
 
 def _clean(value: float) -> float:
@@ -129,5 +181,6 @@ def first_exposed(
     table: LinearTable, suppressed: Iterable[int], primary: Iterable[int], threshold: float
 ) -> int | None:
     """The first primary cell (in table order) whose interval is narrower than `threshold`, or None."""
-    attack = Attack(table, suppressed)
-    return next((c for c in sorted(set(primary)) if attack.narrow(c, threshold)), None)
+    targets = sorted(set(primary))
+    attack = Attack(table, suppressed, focus=targets)
+    return next((c for c in targets if attack.narrow(c, threshold)), None)

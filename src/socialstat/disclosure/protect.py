@@ -93,7 +93,7 @@ def secondary_suppression(
     for cell in sorted(suppressed - primary, key=lambda c: (-counts[c], -c)):
         trial = suppressed - {cell}
         # Only the primary cells that shared a component with `cell` can lose by its removal.
-        near = Attack(table, suppressed - fixed).members(cell) if cell not in fixed else set()
+        near = Attack(table, suppressed - fixed, focus=[cell]).members(cell) if cell not in fixed else set()
         if first_exposed(table, trial - fixed, [t for t in targets if t in near], threshold) is None:
             suppressed = trial
     return suppressed - primary
@@ -120,7 +120,7 @@ def _candidates(table: LinearTable, suppressed: set[int], near: set[int]) -> lis
 
 
 def _one_more(table: LinearTable, suppressed: set[int], fixed: set[int], target: int, threshold: float) -> set[int]:
-    near = Attack(table, suppressed - fixed).members(target) if target in suppressed else {target}
+    near = Attack(table, suppressed - fixed, focus=[target]).members(target) if target in suppressed else {target}
     for cell in _candidates(table, suppressed | fixed, near)[:CANDIDATES]:
         if first_exposed(table, (suppressed | {cell}) - fixed, [target], threshold) is None:
             return {cell}
@@ -131,12 +131,12 @@ def _hypercube(table: LinearTable, suppressed: set[int], target: int, fixed: set
     """The cheapest hypercube of cells around `target`: for each dimension either the target's own value or one
     other (a total included), as many dimensions moving as the table allows (linked tables may not let all
     move); new cells only, all of them cells of the table, none a cell a reader knows."""
-    cells, dims, counts = table.cells, table.dimensions, table.counts
+    dims, counts = table.dimensions, table.counts
     position = table.positions()
-    here = tuple(cells.at[target, d] for d in dims)
+    here = table.coordinates[target]
     options = []
     for j, d in enumerate(dims):  # the values the target can move to in this dimension and stay a cell
-        moves = [v for v in set(cells[d]) - {here[j]} if (*here[:j], v, *here[j + 1 :]) in position]
+        moves = [v for v in table.values[d] - {here[j]} if (*here[:j], v, *here[j + 1 :]) in position]
         options.append([None, *sorted(moves, key=lambda v: (v != TOTAL, v))])
     best: tuple[int, float, list[int]] | None = None  # the most dimensions moving first (a full hypercube), then cost
     for choice in product(*options):

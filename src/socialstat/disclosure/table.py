@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import product
 
 import pandas as pd
@@ -40,10 +41,19 @@ class LinearTable:
     count: str
     relations: tuple[Relation, ...]
 
-    @property
+    @cached_property
     def counts(self) -> list[float]:
         """The counts, by position."""
-        return [float(v) for v in self.cells[self.count]]
+        return [float(v) for v in self.cells[self.count].to_numpy(dtype=float)]
+
+    @cached_property
+    def relations_of(self) -> dict[int, list[int]]:
+        """For each cell, the relations (by index) it belongs to."""
+        found: dict[int, list[int]] = {}
+        for k, relation in enumerate(self.relations):
+            for cell in (relation.total, *relation.children):
+                found.setdefault(cell, []).append(k)
+        return found
 
     def label(self, position: int) -> str:
         """A cell's coordinates as text, e.g. `A|female`."""
@@ -51,7 +61,21 @@ class LinearTable:
 
     def positions(self) -> dict[tuple[str, ...], int]:
         """Cell position by coordinates."""
+        return self._positions
+
+    @cached_property
+    def _positions(self) -> dict[tuple[str, ...], int]:
         return {tuple(r): i for i, r in enumerate(self.cells[list(self.dimensions)].itertuples(index=False))}
+
+    @cached_property
+    def coordinates(self) -> list[tuple[str, ...]]:
+        """Each cell's coordinates, by position."""
+        return list(self._positions)
+
+    @cached_property
+    def values(self) -> dict[str, set[str]]:
+        """The values of each dimension."""
+        return {d: {c[j] for c in self._positions} for j, d in enumerate(self.dimensions)}
 
 
 def with_totals(
