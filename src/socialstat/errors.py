@@ -51,6 +51,10 @@ class PxError(ValueError, SocialstatError):
     """A PC-Axis (PX) file cannot be read: the message names the file, the keyword or line, and the rule."""
 
 
+class ReleaseError(SocialstatError):
+    """A release cannot be created or read (it exists already, its folder is not a release, ...)."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One validation finding: which rule (reason code) failed where, and how often.

@@ -302,8 +302,10 @@ def _write_or_print(text: str, out: Path | None) -> None:
 
 
 from socialstat.cli import ingest as _ingest  # noqa: E402  (its commands join the group above)
+from socialstat.cli import release as _release  # noqa: E402
 
 _ingest.register(cli)
+_release.register(cli)
 
 
 def main() -> None:

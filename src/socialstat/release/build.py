@@ -1,0 +1,196 @@
+"""Create a release: compute the catalogue, protect it, and write an immutable folder that outputs read.
+
+`create_release` computes the indicators for the chosen structures and years, protects them with the disclosure
+rules (`socialstat.disclosure.results.protect_results`, treating the previous release's published cells as known),
+and writes `<out>/<name>/`:
+
+- `cells.parquet` and `cells.csv`: one row per cell with the published value, interval, numerator and
+  denominator, and `symbol` (`..` suppressed, `-` zero); a suppressed cell's numbers are empty. No person keys,
+  no microdata, nothing of the quarantine, and not the number of persons behind a cell.
+- `manifest.json`: the release's name, year and years, structures, the code version, a hash of the catalogue, the
+  disclosure rules, the batches the store held, the counts of published and suppressed cells, and the SHA-256 of
+  each file and of the whole.
+
+The folder is written under a hidden temporary name and renamed when complete, so a half-written release is
+never listed; an existing release is never overwritten, and its files are made read-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import stat
+import uuid
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from socialstat import __version__
+from socialstat.disclosure.results import protect_results
+from socialstat.disclosure.rules import DisclosureRules, load_rules
+from socialstat.errors import ReleaseError
+from socialstat.indicators import compute
+from socialstat.indicators.spec import load_catalogue
+from socialstat.store.connect import Store
+
+DEFAULT_STRUCTURES = ("municipalities", "gr", "goteborg-administrations", "goteborg-districts")
+HIDDEN = ["numerator", "denominator", "value", "lower", "upper"]  # emptied where a cell is suppressed
+COLUMNS = ["indicator", "indicator_title", "structure", "unit_code", "period", "breakdown", "breakdown_value",
+           "value", "lower", "upper", "numerator", "denominator", "method", "status", "symbol",
+           "disclosure"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Release:
+    """A release folder and its manifest."""
+
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        """The release's name."""
+        return str(self.manifest["name"])
+
+    def cells(self) -> pd.DataFrame:
+        """The published cells."""
+        return pd.read_parquet(self.path / "cells.parquet")
+
+
+def create_release(
+    store: Store,
+    *,
+    year: int,
+    name: str | None = None,
+    out: str | Path = "releases",
+    structures: tuple[str, ...] = DEFAULT_STRUCTURES,
+    first_year: int | None = None,
+    ids: list[str] | None = None,
+    rules: DisclosureRules | None = None,
+) -> Release:
+    """Compute, protect and write a release of `year` (with the years from `first_year`, default nine before)."""
+    rules = rules or load_rules()
+    name = name or f"{year}"
+    out = Path(out)
+    if not name.replace("-", "").replace("_", "").isalnum():
+        raise ReleaseError(f"release name {name!r}: use letters, digits, - and _ only")
+    target = out / name
+    if target.exists():
+        raise ReleaseError(f"release {name!r} exists already in {out}; releases are never overwritten")
+    years = list(range(first_year or year - 9, year + 1))
+    results = pd.concat([compute(store, structure=s, years=years, ids=ids) for s in structures], ignore_index=True)
+    previous = _latest(out)
+    units = store.table("units").execute()
+    protected = protect_results(results, units, rules=rules, previous=previous.cells() if previous else None)
+    cells = _published(protected)
+    out.mkdir(parents=True, exist_ok=True)
+    partial = out / f".{name}.partial-{uuid.uuid4().hex[:8]}"
+    partial.mkdir()
+    try:
+        cells.to_parquet(partial / "cells.parquet", index=False)
+        cells.to_csv(partial / "cells.csv", index=False, encoding="utf-8")
+        manifest = _manifest(store, name, year, years, structures, rules, cells, partial, previous)
+        (partial / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        for file in partial.iterdir():
+            file.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        os.rename(partial, target)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return Release(target, manifest)
+
+
+def _published(protected: pd.DataFrame) -> pd.DataFrame:
+    """The cells as published: numbers emptied where suppressed, no persons column."""
+    titles = {i: ind.title.sv for i, ind in load_catalogue().items()}
+    cells = protected.assign(indicator_title=protected["indicator"].map(titles))
+    suppressed = cells["disclosure"] != "published"
+    for column in HIDDEN:
+        cells[column] = cells[column].astype(float).mask(suppressed)
+    return (
+        cells[COLUMNS]
+        .sort_values(["indicator", "structure", "unit_code", "period", "breakdown", "breakdown_value"])
+        .reset_index(drop=True)
+    )
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _catalogue_hash() -> str:
+    folder = resources.files("socialstat.indicators").joinpath("catalogue")
+    digest = hashlib.sha256()
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    return digest.hexdigest()
+
+
+def _manifest(
+    store: Store,
+    name: str,
+    year: int,
+    years: list[int],
+    structures: tuple[str, ...],
+    rules: DisclosureRules,
+    cells: pd.DataFrame,
+    folder: Path,
+    previous: Release | None,
+) -> dict[str, Any]:
+    batches = store.table("batches").execute()
+    loaded = batches[batches["status"] == "loaded"].sort_values("batch_id")
+    files = {f.name: _sha256(f) for f in sorted(folder.iterdir())}
+    return {
+        "name": name,
+        "year": year,
+        "years": [years[0], years[-1]],
+        "structures": list(structures),
+        "created_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "socialstat_version": __version__,
+        "catalogue_sha256": _catalogue_hash(),
+        "disclosure_rules": asdict(rules),
+        "previous_release": previous.name if previous else None,
+        "batches": [{"batch_id": b.batch_id, "table": b.table_name, "sha256": b.sha256} for b in loaded.itertuples()],
+        "cells": {
+            "total": len(cells),
+            **{k: int(v) for k, v in cells["disclosure"].value_counts().sort_index().items()},
+        },
+        "files": files,
+        "content_sha256": hashlib.sha256("".join(f"{k}:{v}\n" for k, v in files.items()).encode()).hexdigest(),
+    }
+
+
+def read_release(path: str | Path) -> Release:
+    """The release in folder `path`."""
+    path = Path(path)
+    manifest = path / "manifest.json"
+    if not manifest.is_file():
+        raise ReleaseError(f"{path}: not a release (no manifest.json)")
+    return Release(path, json.loads(manifest.read_text(encoding="utf-8")))
+
+
+def list_releases(out: str | Path = "releases") -> list[Release]:
+    """The complete releases in `out`, oldest first (a half-written one, hidden, is never listed)."""
+    folder = Path(out)
+    if not folder.is_dir():
+        return []
+    found = [
+        read_release(p)
+        for p in folder.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and (p / "manifest.json").is_file()
+    ]
+    return sorted(found, key=lambda r: (r.manifest["created_at"], r.name))
+
+
+def _latest(out: Path) -> Release | None:
+    releases = list_releases(out)
+    return releases[-1] if releases else None
