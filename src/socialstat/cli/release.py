@@ -53,8 +53,8 @@ def release_create(
         )  # fmt: skip
     counts = made.manifest["cells"]
     click.echo(
-        f"Release {made.name} in {made.path}: {counts['total']} cells, {counts.get('primary', 0)} primary and "
-        f"{counts.get('secondary', 0)} secondary suppressions; content {made.manifest['content_sha256'][:16]}"
+        f"Release {made.name} in {made.path}: {counts['total']} cells, {counts['suppressed']} suppressed; "
+        f"content {made.manifest['content_sha256'][:16]}"
     )
 
 

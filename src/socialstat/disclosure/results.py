@@ -30,8 +30,9 @@ def protect_results(
     previous: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """`results` with `disclosure` (published, primary or secondary) and `symbol` (`..` suppressed, `-` zero,
-    else empty). `units` gives each unit's parent and level; `previous` is the previous release's cells (the same
-    columns with `disclosure`), whose published numerators a reader knows."""
+    else empty). `units` gives each unit's parent and level; `previous` is the previous release's cells (with
+    `disclosure`, or as a release publishes them: suppressed numerators empty), whose published numerators a
+    reader knows."""
     rules = rules or load_rules()
     parents = units.drop_duplicates("unit_code").set_index("unit_code")
     known = _known(previous)
@@ -51,7 +52,10 @@ def _known(previous: pd.DataFrame | None) -> dict[tuple[str, int], dict[tuple[st
     found: dict[tuple[str, int], dict[tuple[str, ...], float]] = {}
     if previous is None or previous.empty:
         return found
-    published = previous[previous["disclosure"] == "published"]
+    if "disclosure" in previous.columns:
+        published = previous[previous["disclosure"] == "published"]
+    else:  # a release's cells: a suppressed cell's numerator is empty
+        published = previous[previous["numerator"].notna()]
     for row in published.itertuples(index=False):
         found.setdefault((row.indicator, int(row.period)), {})[_coordinates_of(row)] = float(row.numerator)
     return found

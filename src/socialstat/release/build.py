@@ -6,7 +6,8 @@ and writes `<out>/<name>/`:
 
 - `cells.parquet` and `cells.csv`: one row per cell with the published value, interval, numerator and
   denominator, and `symbol` (`..` suppressed, `-` zero); a suppressed cell's numbers are empty. No person keys,
-  no microdata, nothing of the quarantine, and not the number of persons behind a cell.
+  no microdata, nothing of the quarantine, not the number of persons behind a cell, and not whether a suppressed
+  cell is primary or secondary (that would tell a reader it rests on 1–4 persons).
 - `manifest.json`: the release's name, year and years, structures, the code version, a hash of the catalogue, the
   disclosure rules, the batches the store held, the counts of published and suppressed cells, and the SHA-256 of
   each file and of the whole.
@@ -42,8 +43,9 @@ from socialstat.store.connect import Store
 DEFAULT_STRUCTURES = ("municipalities", "gr", "goteborg-administrations", "goteborg-districts")
 HIDDEN = ["numerator", "denominator", "value", "lower", "upper"]  # emptied where a cell is suppressed
 COLUMNS = ["indicator", "indicator_title", "structure", "unit_code", "period", "breakdown", "breakdown_value",
-           "value", "lower", "upper", "numerator", "denominator", "method", "status", "symbol",
-           "disclosure"]  # fmt: skip
+           "value", "lower", "upper", "numerator", "denominator", "method", "status", "symbol"]  # fmt: skip
+# Not published: whether a suppressed cell is primary or secondary (a primary cell rests on 1 to threshold−1
+# persons: saying which would narrow it), nor the number of persons behind a cell.
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def create_release(
 
 
 def _published(protected: pd.DataFrame) -> pd.DataFrame:
-    """The cells as published: numbers emptied where suppressed, no persons column."""
+    """The cells as published: numbers emptied where suppressed; neither persons nor primary/secondary."""
     titles = {i: ind.title.sv for i, ind in load_catalogue().items()}
     cells = protected.assign(indicator_title=protected["indicator"].map(titles))
     suppressed = cells["disclosure"] != "published"
@@ -162,7 +164,8 @@ def _manifest(
         "batches": [{"batch_id": b.batch_id, "table": b.table_name, "sha256": b.sha256} for b in loaded.itertuples()],
         "cells": {
             "total": len(cells),
-            **{k: int(v) for k, v in cells["disclosure"].value_counts().sort_index().items()},
+            "suppressed": int((cells["symbol"] == rules.suppressed_symbol).sum()),
+            "zero": int((cells["symbol"] == rules.zero_symbol).sum()),
         },
         "files": files,
         "content_sha256": hashlib.sha256("".join(f"{k}:{v}\n" for k, v in files.items()).encode()).hexdigest(),
