@@ -65,14 +65,17 @@ def protect_tables(
     position = table.positions()
     first = {i for i, v in enumerate(counts) if 0 < v < threshold}
     first |= {position[tuple(str(v) for v in p)] for p in primary}
-    seen = set()
-    for coordinates, value in (known or {}).items():
-        cell = position.get(tuple(str(v) for v in coordinates))
-        if cell is not None and counts[cell] == float(value):  # a revised value is not known as it is now
-            seen.add(cell)
-    second = secondary_suppression(table, first, threshold, known=seen)
+    second = secondary_suppression(table, first, threshold, known=known_cells(table, known or {}))
     status = ["primary" if i in first else "secondary" if i in second else "published" for i in range(len(counts))]
     return table.cells.assign(status=status)
+
+
+def known_cells(table: LinearTable, known: Mapping[tuple[str, ...], float]) -> set[int]:
+    """The positions of the cells a reader knows: given by coordinates, with the value they have now (a revised
+    value is not known as it is now)."""
+    position, counts = table.positions(), table.counts
+    cells = ((position.get(tuple(str(v) for v in c)), float(v)) for c, v in known.items())
+    return {cell for cell, value in cells if cell is not None and counts[cell] == value}
 
 
 def secondary_suppression(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from socialstat.disclosure.protect import secondary_suppression
+from socialstat.disclosure.protect import known_cells, secondary_suppression
 from socialstat.disclosure.rules import DisclosureRules, load_rules
 from socialstat.disclosure.table import TOTAL, from_cells
 
@@ -91,12 +91,14 @@ def _protect(
     position = table.positions()
     row_of = {position[tuple(r)]: i for i, r in zip(cells.index, cells[dims].itertuples(index=False), strict=True)}
     first = {p for p, i in row_of.items() if primary[i]}
-    seen = set()
-    for p, i in row_of.items():
-        row = group.loc[i]
-        value = known.get((str(row["unit_code"]), str(row["breakdown"]), str(row["breakdown_value"])))
-        if value is not None and value == float(row["numerator"]):
-            seen.add(p)
+    released = zip(counted["unit_code"], counted["breakdown"], counted["breakdown_value"], strict=True)
+    as_released = [(str(u), str(b), str(v)) for u, b, v in released]
+    in_table = {  # the known cells, in the table's coordinates
+        coordinates: known[key]
+        for key, coordinates in zip(as_released, cells[dims].itertuples(index=False, name=None), strict=True)
+        if key in known
+    }
+    seen = known_cells(table, in_table)
     for p in secondary_suppression(table, first, threshold, known=seen):
         status[row_of[p]] = "secondary"
     return status

@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from socialstat.errors import ConfigurationError
 from socialstat.ingest.profile import Profile, normalise
 from socialstat.ingest.read import read_extract
@@ -50,9 +52,11 @@ class CheckReport:
         return out
 
 
-def area_lookup(profile: Profile, municipality: str) -> dict[str, str]:
-    """The municipality's areas by normalised code or name, as the profile matches them (reference data)."""
-    areas = build_units([municipality])["areas"]
+def area_lookup(profile: Profile, municipality: str, areas: pd.DataFrame | None = None) -> dict[str, str]:
+    """The municipality's areas by normalised code or name, as the profile matches them: from `areas` (the
+    store's) when it has them, else from the shipped reference organisation."""
+    if areas is None or not (areas["municipality_code"] == municipality).any():
+        areas = build_units([municipality])["areas"]
     areas = areas[areas["municipality_code"] == municipality]
     if areas.empty:
         raise ConfigurationError(f"unknown municipality {municipality!r} (a municipality code, e.g. 1480)")

@@ -73,15 +73,17 @@ def _line_of(path: Path, offset: int) -> int:
 
 
 def check_encoding(path: Path, declared: str) -> str:
-    """The codec to read `path` with (see the module docstring); an ExtractError instead of mangling."""
+    """The codec to read `path` with (see the module docstring); an ExtractError instead of mangling. The file is
+    read once, through every decoder in question at the same time."""
     with path.open("rb") as fh:
-        head = fh.read(4)
-    bom = head.startswith(codecs.BOM_UTF8)
-    utf8_error = _first_invalid(path, "utf-8")
+        bom = fh.read(4).startswith(codecs.BOM_UTF8)
+    single = "cp1252" if declared == "detect" else declared
+    first, non_ascii = _scan(path, ("utf-8",) if _codec(single).startswith("utf_8") else ("utf-8", single))
+    utf8_error = first["utf-8"]
     if declared == "detect":
         if utf8_error is None:
             return "utf-8-sig" if bom else "utf-8"
-        declared = "cp1252"
+        declared = single
     codec = _codec(declared)
     if codec.startswith("utf_8"):
         if utf8_error is not None:
@@ -90,38 +92,40 @@ def check_encoding(path: Path, declared: str) -> str:
                 "says UTF-8 — is the file Windows-1252? Fix the profile's file.encoding or the file"
             )
         return "utf-8-sig" if bom or codec == "utf_8_sig" else "utf-8"
-    if codec in SINGLE_BYTE and utf8_error is None and _has_non_ascii(path):
+    if codec in SINGLE_BYTE and utf8_error is None and non_ascii:
         raise ExtractError(
             f"{path.name}: the profile says {declared}, but the file is valid UTF-8 with non-ASCII characters; "
             "reading it as a single-byte encoding would garble å, ä and ö. Set file.encoding: utf-8 (or detect)"
         )
-    error = _first_invalid(path, declared)
+    error = first[single]
     if error is not None:
         raise ExtractError(f"{path.name}: not valid {declared} at byte {error} (line {_line_of(path, error)})")
     return declared
 
 
-def _first_invalid(path: Path, encoding: str) -> int | None:
-    """The byte offset of the first byte `encoding` cannot decode, or None if the whole file decodes."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    offset = 0
+def _scan(path: Path, encodings: tuple[str, ...]) -> tuple[dict[str, int | None], bool]:
+    """One pass over the file: for each encoding the offset of the first byte it cannot decode (None when the
+    whole file decodes), and whether any byte is not ASCII."""
+    decoders = {e: codecs.getincrementaldecoder(e)(errors="strict") for e in encodings}
+    first: dict[str, int | None] = dict.fromkeys(encodings)
+    non_ascii, offset = False, 0
     with path.open("rb") as fh:
         while block := fh.read(BLOCK):
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError as exc:
-                return offset + exc.start
+            non_ascii = non_ascii or not block.isascii()
+            for encoding, decoder in decoders.items():
+                if first[encoding] is None:
+                    try:
+                        decoder.decode(block)
+                    except UnicodeDecodeError as exc:
+                        first[encoding] = offset + exc.start
             offset += len(block)
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return offset
-    return None
-
-
-def _has_non_ascii(path: Path) -> bool:
-    with path.open("rb") as fh:
-        return not all(block.isascii() for block in iter(lambda: fh.read(BLOCK), b""))
+    for encoding, decoder in decoders.items():
+        if first[encoding] is None:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                first[encoding] = offset
+    return first, non_ascii
 
 
 def _match_headers(names: list[str], profile: Profile, source: str) -> dict[str, str]:

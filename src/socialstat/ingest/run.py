@@ -26,7 +26,7 @@ import pandas as pd
 
 from socialstat.errors import ConfigurationError, LoadError
 from socialstat.ingest.check import area_lookup
-from socialstat.ingest.profile import Profile, normalise
+from socialstat.ingest.profile import Profile
 from socialstat.ingest.read import Progress, read_extract
 from socialstat.ingest.stage import Stage, StagedBatch
 from socialstat.ingest.transform import Context, transform
@@ -179,14 +179,11 @@ def ingest_files(
 
 
 def _areas(store: Store, profile: Profile, municipality: str) -> tuple[dict[str, str], dict[str, pd.DataFrame] | None]:
-    """The municipality's areas from the store, or from the reference organisation (with its tables, for the
-    run to add) when the store has none."""
+    """The municipality's areas (from the store, or the reference organisation), and the reference tables for the
+    run to add when the store has none of them."""
     areas = store.table("areas").filter(lambda t: t.municipality_code == municipality).execute()
-    if areas.empty:
-        lookup = area_lookup(profile, municipality)  # raises for an unknown municipality
-        return lookup, build_units([municipality])
-    column = "name" if profile.area_match == "name" else "area_code"
-    return {normalise(v): code for v, code in zip(areas[column], areas["area_code"], strict=True)}, None
+    lookup = area_lookup(profile, municipality, areas)  # raises for an unknown municipality
+    return lookup, build_units([municipality]) if areas.empty else None
 
 
 def _batch_id(store: Store, table: str, sha: str) -> str:
