@@ -45,11 +45,11 @@ class Attack:
                 c = root[c]
             return c
 
-        self.alone: set[int] = set()  # cells that are the only suppressed cell of some relation
+        self.alone: dict[int, list[Relation]] = {}  # cells that are the only suppressed cell of some relation
         for relation in self.touching:
             members = [c for c in (relation.total, *relation.children) if c in self.hidden]
             if len(members) == 1:
-                self.alone.add(members[0])
+                self.alone.setdefault(members[0], []).append(relation)
             for other in members[1:]:
                 root[find(other)] = find(members[0])
         self.component = {c: find(c) for c in self.hidden}
@@ -107,19 +107,52 @@ class Attack:
         """One HiGHS model per component, solved again with a new objective for each cell."""
         if component not in self._models:
             variables = sorted(c for c, r in self.component.items() if r == component)
-            index = {c: k for k, c in enumerate(variables)}
-            model = _highs()
             n = len(variables)
-            none = np.array([], dtype=np.int32)
-            model.addCols(n, np.zeros(n), np.zeros(n), np.full(n, self.bound[1]), 0, none, none, np.array([]))
-            for relation in self.touching:
-                columns, values, constant = _equation(relation, index, self.counts)
-                if columns:
-                    model.addRow(
-                        -constant, -constant, len(columns), np.array(columns, dtype=np.int32), np.array(values)
-                    )
+            model = _program(variables, np.zeros(n), np.full(n, self.bound[1]), self.touching, self.counts)
             self._models[component] = (model, variables)
         return self._models[component]
+
+
+class Trial:
+    """The reader's programs around one `target` for trial patterns: the pattern `hidden` plus one of `cells` at
+    a time (as secondary suppression tries them). One model holds them all, each trial cell a variable fixed at
+    its count until it is tried, so a trial changes two bounds instead of building the programs again."""
+
+    def __init__(self, table: LinearTable, hidden: Iterable[int], target: int, cells: Iterable[int]) -> None:
+        """`target` must be in `hidden`."""
+        cells = list(cells)
+        self.counts = table.counts
+        self.target = target
+        every = Attack(table, set(hidden) | set(cells), focus=[target, *cells])
+        self.variables = sorted(every.members(target))  # joined to the target when every trial cell is hidden
+        self.index = {c: k for k, c in enumerate(self.variables)}
+        self.bound = every.bound[1]
+        trial = set(cells)
+        low = np.array([self.counts[c] if c in trial else 0.0 for c in self.variables])
+        high = np.array([self.counts[c] if c in trial else self.bound for c in self.variables])
+        self.model = _program(self.variables, low, high, every.touching, self.counts)
+        self.model.changeColCost(self.index[target], 1.0)
+
+    def narrow_with(self, cell: int, threshold: float) -> bool:
+        """Whether the target's interval stays narrower than `threshold` when `cell` is suppressed too."""
+        if cell not in self.index:  # not joined to the target's cells: it cannot widen its interval
+            return True
+        column = self.index[cell]
+        self.model.changeColBounds(column, 0.0, self.bound)
+        try:
+            high = self._solve(highspy.ObjSense.kMaximize)
+            if high - self.counts[self.target] >= threshold:
+                return False
+            return high - self._solve(highspy.ObjSense.kMinimize) < threshold
+        finally:
+            self.model.changeColBounds(column, self.counts[cell], self.counts[cell])
+
+    def _solve(self, sense: highspy.ObjSense) -> float:
+        self.model.changeObjectiveSense(sense)
+        self.model.run()
+        if self.model.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return self.counts[self.target]
+        return _clean(self.model.getInfo().objective_function_value)
 
 
 _BANNER_SHOWN: list[bool] = []
@@ -140,6 +173,23 @@ def _highs() -> highspy.Highs:
         _BANNER_SHOWN.append(True)
     model = highspy.Highs()  # type: ignore[no-untyped-call]
     model.setOptionValue("output_flag", False)
+    model.setOptionValue("presolve", "off")
+    return model
+
+
+def _program(
+    variables: list[int], low: np.ndarray, high: np.ndarray, relations: Iterable[Relation], counts: list[float]
+) -> highspy.Highs:
+    """A model over `variables` (cells, with bounds `low` and `high`) and the relations among them, no objective."""
+    index = {c: k for k, c in enumerate(variables)}
+    model = _highs()
+    n = len(variables)
+    none = np.array([], dtype=np.int32)
+    model.addCols(n, np.zeros(n), low, high, 0, none, none, np.array([]))
+    for relation in relations:
+        columns, values, constant = _equation(relation, index, counts)
+        if columns:
+            model.addRow(-constant, -constant, len(columns), np.array(columns, dtype=np.int32), np.array(values))
     return model
 
 

@@ -5,12 +5,15 @@ that protects nothing. Method (deterministic; docs/disclosure.md):
 
 1. Primary: every cell (inner or total) built on 1 to threshold−1 persons. Zeros are published (`-`).
 2. While the audit (`audit.intervals`) can pin a primary cell to an interval narrower than the threshold, take
-   the first such cell in table order and protect it with the cheapest of:
-   a. one more suppressed cell — the published non-zero cells are tried in order of count (then table order),
-      and the first whose suppression widens the target's interval enough is taken (as sdcTable's
-      SIMPLEHEURISTIC, which also solves the attacker's linear programs);
-   b. a hypercube: the target and, for one other value in each dimension (a total included), the cells at the
-      corners, of least total count among those not yet suppressed (as Tau-Argus' HYPERCUBE).
+   the first such cell in table order and protect it with the cheaper of:
+   a. a hypercube: the target and, for each dimension it has relations in, one value those relations join it
+      to (its parent, a sibling, or as a total one of its children); the cells at the corners, preferring
+      cubes whose corners are large enough to let the target move `threshold` by themselves, then the least
+      count added (as Tau-Argus' HYPERCUBE);
+   b. one more suppressed cell, of smaller count than the hypercube adds: the published non-zero cells that
+      share a relation with the target's component (or lie in every relation that pins the target alone) are
+      tried in order of count, then table order, and the first whose suppression widens the target's interval
+      enough is taken (as sdcTable's SIMPLEHEURISTIC, which also solves the attacker's linear programs).
 3. Then every secondary cell is tried for removal, largest first: one whose removal leaves every primary cell
    protected is published again.
 """
@@ -19,10 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import product
+from math import prod
 
 import pandas as pd
 
-from socialstat.disclosure.audit import Attack, first_exposed
+from socialstat.disclosure.audit import Attack, Trial
 from socialstat.disclosure.table import TOTAL, LinearTable, linked
 
 CANDIDATES = 12  # single cells tried per exposed cell before a hypercube
@@ -88,18 +92,28 @@ def secondary_suppression(
     suppressed = set(primary)
     safe: set[int] = set()  # stays safe while cells are only added: an interval can only widen
     while (target := _first_unsafe(table, suppressed - fixed, targets, threshold, safe)) is not None:
-        added = _one_more(table, suppressed, fixed, target, threshold) or _hypercube(table, suppressed, target, fixed)
+        cube = _hypercube(table, suppressed, target, fixed, threshold)
+        cost = sum(table.counts[c] for c in cube) if cube else float("inf")
+        added = _one_more(table, suppressed, fixed, target, threshold, cost) or cube
         if not added:  # everything that could be suppressed is: the table cannot be published at all
             break
         suppressed |= added
     counts = table.counts
     for cell in sorted(suppressed - primary, key=lambda c: (-counts[c], -c)):
-        trial = suppressed - {cell}
-        # Only the primary cells that shared a component with `cell` can lose by its removal.
-        near = Attack(table, suppressed - fixed, focus=[cell]).members(cell) if cell not in fixed else set()
-        if first_exposed(table, trial - fixed, [t for t in targets if t in near], threshold) is None:
-            suppressed = trial
+        if cell in fixed or _still_protected(table, suppressed - fixed, cell, targets, threshold):
+            suppressed = suppressed - {cell}
     return suppressed - primary
+
+
+def _still_protected(table: LinearTable, hidden: set[int], cell: int, targets: list[int], threshold: float) -> bool:
+    """Whether every primary cell stays protected when `cell` is published again. Only the targets that shared a
+    component with `cell` can lose; those sharing a relation with it are tried first, as the likeliest to."""
+    near = Attack(table, hidden, focus=[cell]).members(cell)
+    relations = table.relations
+    beside = {c for k in table.relations_of.get(cell, ()) for c in (relations[k].total, *relations[k].children)}
+    order = sorted((t for t in targets if t in near), key=lambda t: (t not in beside, t))
+    attack = Attack(table, hidden - {cell}, focus=order)
+    return not any(attack.narrow(t, threshold) for t in order)
 
 
 def _first_unsafe(
@@ -115,43 +129,108 @@ def _first_unsafe(
     return None
 
 
-def _candidates(table: LinearTable, suppressed: set[int], near: set[int]) -> list[int]:
-    """Published non-zero cells sharing a relation with a cell of `near`, smallest count first."""
+def _candidates(table: LinearTable, attack: Attack, target: int) -> list[int]:
+    """Published non-zero cells that could widen `target`'s interval, smallest count first. Where the target is
+    the only suppressed cell of some relations, only a cell in every one of them can (it stays pinned by any
+    relation it is alone in), and that is often none; else the cells sharing a relation with its component."""
+    if target in attack.alone:
+        pinning = attack.alone[target]
+        pool = {pinning[0].total, *pinning[0].children}
+        for relation in pinning[1:]:
+            pool &= {relation.total, *relation.children}
+    else:
+        relations = table.relations
+        pool = {
+            c
+            for member in attack.members(target)
+            for k in table.relations_of.get(member, ())
+            for c in (relations[k].total, *relations[k].children)
+        }
     counts = table.counts
-    linked = {c for r in table.relations if not near.isdisjoint((r.total, *r.children)) for c in (r.total, *r.children)}
-    return sorted((c for c in linked if c not in suppressed and counts[c] > 0), key=lambda c: (counts[c], c))
+    return sorted((c for c in pool if c not in attack.hidden and counts[c] > 0), key=lambda c: (counts[c], c))
 
 
-def _one_more(table: LinearTable, suppressed: set[int], fixed: set[int], target: int, threshold: float) -> set[int]:
-    near = Attack(table, suppressed - fixed, focus=[target]).members(target) if target in suppressed else {target}
-    for cell in _candidates(table, suppressed | fixed, near)[:CANDIDATES]:
-        if first_exposed(table, (suppressed | {cell}) - fixed, [target], threshold) is None:
-            return {cell}
-    return set()
+def _one_more(
+    table: LinearTable, suppressed: set[int], fixed: set[int], target: int, threshold: float, cost: float
+) -> set[int]:
+    """The first cell, in order of count, cheaper than `cost`, whose suppression protects `target`; or none."""
+    hidden = suppressed - fixed
+    attack = Attack(table, hidden, focus=[target])
+    candidates = [c for c in _candidates(table, attack, target) if c not in fixed and table.counts[c] < cost]
+    candidates = candidates[:CANDIDATES]
+    if not candidates:
+        return set()
+    trial = Trial(table, hidden, target, candidates)
+    return next(({c} for c in candidates if not trial.narrow_with(c, threshold)), set())
 
 
-def _hypercube(table: LinearTable, suppressed: set[int], target: int, fixed: set[int]) -> set[int]:
-    """The cheapest hypercube of cells around `target`: for each dimension either the target's own value or one
-    other (a total included), as many dimensions moving as the table allows (linked tables may not let all
-    move); new cells only, all of them cells of the table, none a cell a reader knows."""
-    dims, counts = table.dimensions, table.counts
-    position = table.positions()
-    here = table.coordinates[target]
-    options = []
-    for j, d in enumerate(dims):  # the values the target can move to in this dimension and stay a cell
+def _hypercube(table: LinearTable, suppressed: set[int], target: int, fixed: set[int], threshold: float) -> set[int]:
+    """The best hypercube of cells around `target`: new cells only, all of them cells of the table, none a cell a
+    reader knows. First the cubes that move the target along every relation it is in (to its parent or a
+    sibling, or as a total to a child); if there is none, any values (a total included), as many dimensions
+    moving as the table allows. Among them, first those wide enough by themselves (see `_cube`), then the most
+    dimensions moving, then the least count added."""
+    return _cheapest_cube(table, suppressed, target, fixed, threshold, _related_moves(table, target)) or (
+        _cheapest_cube(table, suppressed, target, fixed, threshold, _any_moves(table, target))
+    )
+
+
+Move = tuple[str, int] | None  # another value of a dimension and its sign (−1 sibling, +1 parent or child)
+
+
+def _related_moves(table: LinearTable, target: int) -> list[list[Move]]:
+    """Per dimension, the values the target's relations in that dimension join it to (or stay, if none)."""
+    moves: list[dict[str, int]] = [{} for _ in table.dimensions]
+    for k in table.relations_of.get(target, ()):
+        relation = table.relations[k]
+        j = table.relation_dimension[k]
+        if relation.total == target:
+            moves[j].update({table.coordinates[c][j]: 1 for c in relation.children})
+        else:
+            moves[j].setdefault(table.coordinates[relation.total][j], 1)
+            moves[j].update({table.coordinates[c][j]: -1 for c in relation.children if c != target})
+    return [[(v, sign) for v, sign in sorted(m.items())] or [None] for m in moves]
+
+
+def _any_moves(table: LinearTable, target: int) -> list[list[Move]]:
+    position, here = table.positions(), table.coordinates[target]
+    options: list[list[Move]] = []
+    for j, d in enumerate(table.dimensions):
         moves = [v for v in table.values[d] - {here[j]} if (*here[:j], v, *here[j + 1 :]) in position]
-        options.append([None, *sorted(moves, key=lambda v: (v != TOTAL, v))])
-    best: tuple[int, float, list[int]] | None = None  # the most dimensions moving first (a full hypercube), then cost
+        options.append([None, *((v, 1 if v == TOTAL else -1) for v in sorted(moves, key=lambda v: (v != TOTAL, v)))])
+    return options
+
+
+def _cheapest_cube(
+    table: LinearTable,
+    suppressed: set[int],
+    target: int,
+    fixed: set[int],
+    threshold: float,
+    options: list[list[Move]],
+) -> set[int]:
+    counts, position = table.counts, table.positions()
+    here = table.coordinates[target]
+    best: tuple[bool, int, float, list[int]] | None = None
     for choice in product(*options):
         moving = sum(c is not None for c in choice)
         if not moving:
             continue
-        picks = product(*[(here[j],) if c is None else (here[j], c) for j, c in enumerate(choice)])
-        corners = {position.get(pick, -1) for pick in picks}
-        new = corners - suppressed
-        if -1 in corners or not new or corners & fixed:
+        corners: dict[int, int] = {}  # corner → its sign: moves with the target (+1) or against it (−1)
+        for pick in product(*[[(v, 1)] if c is None else [(v, 1), c] for v, c in zip(here, choice, strict=True)]):
+            corners[position.get(tuple(v for v, _ in pick), -1)] = prod(sign for _, sign in pick)
+        new = set(corners) - suppressed
+        if -1 in corners or not new or not fixed.isdisjoint(corners):
             continue
-        key = (-moving, sum(counts[c] for c in new), sorted(new))
+        key = (not _cube_wide(corners, counts, threshold), -moving, sum(counts[c] for c in new), sorted(new))
         if best is None or key < best:
             best = key
-    return set(best[2]) if best else set()
+    return set(best[3]) if best else set()
+
+
+def _cube_wide(corners: dict[int, int], counts: list[float], threshold: float) -> bool:
+    """Whether the cube alone lets the target move `threshold`: up as far as the cells moving against it allow,
+    down as far as those moving with it (the target among them) allow."""
+    up = min((counts[c] for c, sign in corners.items() if sign < 0), default=float("inf"))
+    down = min(counts[c] for c, sign in corners.items() if sign > 0)
+    return up + down >= threshold

@@ -55,6 +55,15 @@ class LinearTable:
                 found.setdefault(cell, []).append(k)
         return found
 
+    @cached_property
+    def relation_dimension(self) -> list[int]:
+        """For each relation, the dimension (by index) in which its total differs from its children."""
+        found = []
+        for relation in self.relations:
+            total, child = self.coordinates[relation.total], self.coordinates[relation.children[0]]
+            found.append(next(j for j, (a, b) in enumerate(zip(total, child, strict=True)) if a != b))
+        return found
+
     def label(self, position: int) -> str:
         """A cell's coordinates as text, e.g. `A|female`."""
         return "|".join(str(self.cells.at[position, d]) for d in self.dimensions)
