@@ -23,7 +23,7 @@ def test_every_table_of_the_design_is_declared() -> None:
     expected = {
         "units", "unit_crosswalk", "areas", "area_units", "population", "costs", "persons", "referrals",
         "referral_reasons", "investigations", "interventions", "assistance_payments", "homelessness_survey",
-        "batches", "quarantine", "schema_meta",
+        "batches", "quarantine", "schema_meta", "disclosure_record",
     }  # fmt: skip
     assert set(load_model().tables) == expected
 

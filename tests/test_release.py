@@ -38,7 +38,7 @@ def _create(store: Store, out: Path, name: str) -> object:
 def test_a_release_is_protected_complete_and_immutable(store: Store, tmp_path: Path) -> None:
     made = _create(store, tmp_path, "2024-test")
     folder = tmp_path / "2024-test"
-    assert sorted(p.name for p in folder.iterdir()) == ["cells.csv", "cells.parquet", "manifest.json"]
+    assert sorted(p.name for p in folder.iterdir()) == ["cells.csv", "cells.parquet", "manifest.json", "metadata.json"]
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert (manifest["name"], manifest["year"], manifest["years"]) == ("2024-test", 2024, [2023, 2024])
     assert manifest["disclosure_rules"]["threshold"] == 5

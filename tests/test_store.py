@@ -64,7 +64,7 @@ def test_init_creates_every_table_and_records_the_version(tmp_path: Path) -> Non
     with init_store(url) as store:
         assert set(store.tables()) == set(load_model().tables)
         meta = store.table("schema_meta").execute()
-        assert meta.to_dict("records") == [{"key": "schema_version", "value": "3"}]
+        assert meta.to_dict("records") == [{"key": "schema_version", "value": "4"}]
     with init_store(url) as again:  # idempotent
         assert again.table("schema_meta").count().execute() == 1
 
@@ -74,7 +74,7 @@ def test_opening_an_unknown_schema_version_fails(tmp_path: Path) -> None:
     init_store(url).close()
     with connect(url) as store:
         store.backend.con.execute("UPDATE schema_meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(SchemaVersionError, match="schema version 99, but this socialstat knows version 3"):
+    with pytest.raises(SchemaVersionError, match="schema version 99, but this socialstat knows version 4"):
         open_store(url)
     with pytest.raises(SchemaVersionError):
         init_store(url)

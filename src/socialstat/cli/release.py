@@ -1,4 +1,4 @@
-"""Commands for releases: create one from the store, list them, show one."""
+"""Commands for releases: create one from the store, list, show and compare them, and audit one."""
 
 from __future__ import annotations
 
@@ -51,10 +51,10 @@ def release_create(
             store, year=year, name=name, out=out, structures=structures or DEFAULT_STRUCTURES, first_year=first_year,
             ids=list(ids) or None,
         )  # fmt: skip
-    counts = made.manifest["cells"]
+    counts, audit = made.manifest["cells"], made.manifest["audit"]
     click.echo(
         f"Release {made.name} in {made.path}: {counts['total']} cells, {counts['suppressed']} suppressed; "
-        f"content {made.manifest['content_sha256'][:16]}"
+        f"audit {'passed' if audit['passed'] else 'FAILED'}; content {made.manifest['content_sha256'][:16]}"
     )
 
 
@@ -94,11 +94,66 @@ def release_show(name: str, out: Path) -> None:
     """
     import json
 
-    from socialstat.release import read_release
+    from socialstat.release import find_release
 
-    click.echo(json.dumps(read_release(out / name).manifest, indent=2, ensure_ascii=False))
+    click.echo(json.dumps(find_release(name, out).manifest, indent=2, ensure_ascii=False))
+
+
+@release.command("diff")
+@click.argument("before")
+@click.argument("after")
+@click.option("--cells", type=click.Path(dir_okay=False, path_type=Path), help="Write every changed cell as CSV.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@out_option
+@reports_errors
+def release_diff(before: str, after: str, cells: Path | None, as_json: bool, out: Path) -> None:
+    """Which cells changed between two releases, and why (the revision note).
+
+    \b
+    Example:
+      socialstat release diff 2023 2024 --cells revisions.csv
+    """
+    import json
+
+    from socialstat.release import diff_releases, find_release
+
+    found = diff_releases(find_release(before, out), find_release(after, out))
+    if cells is not None:
+        found.cells.to_csv(cells, index=False, encoding="utf-8")
+    click.echo(json.dumps(found.summary(), indent=2, ensure_ascii=False) if as_json else "\n".join(found.lines()))
+
+
+@click.command()
+@click.argument("name")
+@out_option
+@db_option
+@reports_errors
+def audit(name: str, out: Path, db: str | None) -> None:
+    """Audit a release: the interval a reader can narrow each suppressed cell to, from everything it and the
+    previous release publish. Exits 1 if any cell on 1-4 persons can be narrowed below the threshold.
+
+    The per-cell record (rule, primary or secondary, interval) is confidential and stays in the store
+    (table disclosure_record); this prints counts, and the cells that fail.
+
+    \b
+    Example:
+      socialstat audit 2024
+    """
+    import sys
+
+    from socialstat.release import audit_release, find_release, previous_release
+    from socialstat.store import open_store
+
+    chosen = find_release(name, out)
+    previous = previous_release(chosen)
+    with open_store(db) as store:
+        result = audit_release(store, chosen, previous.cells() if previous else None)
+    click.echo("\n".join(result.lines()))
+    if not result.passed:
+        sys.exit(1)
 
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the main group."""
     group.add_command(release)
+    group.add_command(audit)

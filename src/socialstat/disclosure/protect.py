@@ -83,18 +83,24 @@ def known_cells(table: LinearTable, known: Mapping[tuple[str, ...], float]) -> s
 
 
 def secondary_suppression(
-    table: LinearTable, primary: set[int], threshold: float, *, known: Iterable[int] = ()
+    table: LinearTable, primary: set[int], threshold: float, *, known: Iterable[int] = (), before: Iterable[int] = ()
 ) -> set[int]:
     """The secondary cells that protect `primary` (see the module docstring). Cells in `known` count as
-    published for the audit; a primary cell among them cannot be protected by suppression and is left out."""
+    published for the audit; a primary cell among them cannot be protected by suppression and is left out.
+    Cells in `before` (suppressed by the previous release) are suppressed from the start and kept where needed:
+    with known cells all around, the previous pattern is often the only one left."""
     fixed = set(known)
     targets = sorted(primary - fixed)
-    suppressed = set(primary)
+    suppressed = set(primary) | (set(before) - fixed)
     safe: set[int] = set()  # stays safe while cells are only added: an interval can only widen
     while (target := _first_unsafe(table, suppressed - fixed, targets, threshold, safe)) is not None:
         cube = _hypercube(table, suppressed, target, fixed, threshold)
         cost = sum(table.counts[c] for c in cube) if cube else float("inf")
-        added = _one_more(table, suppressed, fixed, target, threshold, cost) or cube
+        added = (
+            _one_more(table, suppressed, fixed, target, threshold, cost)
+            or cube
+            or _around(table, suppressed, fixed, target)
+        )
         if not added:  # everything that could be suppressed is: the table cannot be published at all
             break
         suppressed |= added
@@ -109,11 +115,29 @@ def _still_protected(table: LinearTable, hidden: set[int], cell: int, targets: l
     """Whether every primary cell stays protected when `cell` is published again. Only the targets that shared a
     component with `cell` can lose; those sharing a relation with it are tried first, as the likeliest to."""
     near = Attack(table, hidden, focus=[cell]).members(cell)
-    relations = table.relations
-    beside = {c for k in table.relations_of.get(cell, ()) for c in (relations[k].total, *relations[k].children)}
+    beside = _beside(table, [cell])
     order = sorted((t for t in targets if t in near), key=lambda t: (t not in beside, t))
     attack = Attack(table, hidden - {cell}, focus=order)
     return not any(attack.narrow(t, threshold) for t in order)
+
+
+def _around(table: LinearTable, suppressed: set[int], fixed: set[int], target: int) -> set[int]:
+    """The last resort: every published non-zero cell sharing a relation with the target's component that a
+    reader does not know (the minimality pass then publishes again what is not needed)."""
+    counts = table.counts
+    near = _beside(table, Attack(table, suppressed - fixed, focus=[target]).members(target))
+    return {c for c in near if c not in suppressed and c not in fixed and counts[c] > 0}
+
+
+def _beside(table: LinearTable, cells: Iterable[int]) -> set[int]:
+    """The cells that share a relation with one of `cells` (those included)."""
+    relations = table.relations
+    return {
+        c
+        for cell in cells
+        for k in table.relations_of.get(cell, ())
+        for c in (relations[k].total, *relations[k].children)
+    }
 
 
 def _first_unsafe(
@@ -139,13 +163,7 @@ def _candidates(table: LinearTable, attack: Attack, target: int) -> list[int]:
         for relation in pinning[1:]:
             pool &= {relation.total, *relation.children}
     else:
-        relations = table.relations
-        pool = {
-            c
-            for member in attack.members(target)
-            for k in table.relations_of.get(member, ())
-            for c in (relations[k].total, *relations[k].children)
-        }
+        pool = _beside(table, attack.members(target))
     counts = table.counts
     return sorted((c for c in pool if c not in attack.hidden and counts[c] > 0), key=lambda c: (counts[c], c))
 

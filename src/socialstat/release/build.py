@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from socialstat import __version__
@@ -38,12 +39,15 @@ from socialstat.disclosure.rules import DisclosureRules, load_rules
 from socialstat.errors import ReleaseError
 from socialstat.indicators import compute
 from socialstat.indicators.spec import load_catalogue
+from socialstat.release.audit import audit_protected, delete_record, record_frame, write_record
+from socialstat.release.metadata import metadata
 from socialstat.store.connect import Store
 
 DEFAULT_STRUCTURES = ("municipalities", "gr", "goteborg-administrations", "goteborg-districts")
 HIDDEN = ["numerator", "denominator", "value", "lower", "upper"]  # emptied where a cell is suppressed
 COLUMNS = ["indicator", "indicator_title", "structure", "unit_code", "period", "breakdown", "breakdown_value",
-           "value", "lower", "upper", "numerator", "denominator", "method", "status", "symbol"]  # fmt: skip
+           "value", "lower", "upper", "numerator", "denominator", "method", "status", "symbol", "note"]  # fmt: skip
+NOTE_OF = {"approximate": "approximate_units", "incomplete": "incomplete_year"}  # a cell's status → its footnote
 # Not published: whether a suppressed cell is primary or secondary (a primary cell rests on 1 to threshold−1
 # persons: saying which would narrow it), nor the number of persons behind a cell.
 
@@ -88,40 +92,63 @@ def create_release(
     years = list(range(first_year or year - 9, year + 1))
     results = pd.concat([compute(store, structure=s, years=years, ids=ids) for s in structures], ignore_index=True)
     previous = _latest(out)
+    known = previous.cells() if previous else None
     units = store.table("units").execute()
-    protected = protect_results(results, units, rules=rules, previous=previous.cells() if previous else None)
-    cells = _published(protected)
+    protected = protect_results(results, units, rules=rules, previous=known)
+    audit = audit_protected(protected, units, rules, known)
+    if not audit.passed:
+        raise ReleaseError("\n".join(["the release was not written:", *audit.lines()]))
+    cells = _published(protected, rules)
     out.mkdir(parents=True, exist_ok=True)
     partial = out / f".{name}.partial-{uuid.uuid4().hex[:8]}"
     partial.mkdir()
+    recorded = ""
     try:
         cells.to_parquet(partial / "cells.parquet", index=False)
         cells.to_csv(partial / "cells.csv", index=False, encoding="utf-8")
+        _write_json(partial / "metadata.json", metadata(cells, units, structures, rules))
         manifest = _manifest(store, name, year, years, structures, rules, cells, partial, previous)
-        (partial / "manifest.json").write_text(
-            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        manifest["audit"] = audit.summary()
+        _write_json(partial / "manifest.json", manifest)
         for file in partial.iterdir():
             file.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        recorded = manifest["content_sha256"]
+        write_record(store, recorded, record_frame(name, recorded, protected, audit))
         os.rename(partial, target)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
+        if recorded:
+            delete_record(store, recorded)
         raise
     return Release(target, manifest)
 
 
-def _published(protected: pd.DataFrame) -> pd.DataFrame:
+def _write_json(path: Path, content: dict[str, Any]) -> None:
+    path.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _published(protected: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
     """The cells as published: numbers emptied where suppressed; neither persons nor primary/secondary."""
     titles = {i: ind.title.sv for i, ind in load_catalogue().items()}
     cells = protected.assign(indicator_title=protected["indicator"].map(titles))
+    cells["note"] = cells["status"].map(NOTE_OF).fillna("")
     suppressed = cells["disclosure"] != "published"
     for column in HIDDEN:
         cells[column] = cells[column].astype(float).mask(suppressed)
+    if rules.rounding > 1:  # counts to the nearest multiple (half up); rates and intervals from the exact counts
+        for column in ["numerator", "denominator"]:
+            cells[column] = _rounded(cells[column], rules.rounding)
+        counts = cells["method"] == "count"
+        cells.loc[counts, "value"] = cells.loc[counts, "numerator"]
     return (
         cells[COLUMNS]
         .sort_values(["indicator", "structure", "unit_code", "period", "breakdown", "breakdown_value"])
         .reset_index(drop=True)
     )
+
+
+def _rounded(values: pd.Series, base: int) -> pd.Series:
+    return (np.floor(values / base + 0.5) * base).where(values.notna())
 
 
 def _sha256(path: Path) -> str:
@@ -192,6 +219,29 @@ def list_releases(out: str | Path = "releases") -> list[Release]:
         if p.is_dir() and not p.name.startswith(".") and (p / "manifest.json").is_file()
     ]
     return sorted(found, key=lambda r: (r.manifest["created_at"], r.name))
+
+
+def find_release(name: str, out: str | Path = "releases") -> Release:
+    """The release `name` in folder `out`, or at path `name`."""
+    path = Path(out) / name
+    if not path.is_dir() and Path(name).is_dir():
+        path = Path(name)
+    if not path.is_dir():
+        raise ReleaseError(f"no release {name!r} in {out} (see socialstat release list)")
+    return read_release(path)
+
+
+def previous_release(release: Release) -> Release | None:
+    """The release that `release` was protected against (its manifest's previous_release, in the same folder)."""
+    name = release.manifest.get("previous_release")
+    if not name:
+        return None
+    path = release.path.parent / name
+    if not (path / "manifest.json").is_file():
+        raise ReleaseError(
+            f"release {release.name} was protected against {name}, which is not beside it in {release.path.parent}"
+        )
+    return read_release(path)
 
 
 def _latest(out: Path) -> Release | None:

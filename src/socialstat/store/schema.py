@@ -65,7 +65,8 @@ def _check_version(store: Store, version: int, model: Model) -> None:
         raise SchemaVersionError(
             f"store {store.url!r} has schema version {version}, but this socialstat knows version {model.version}; "
             "use a socialstat release that matches the store, or create a new store (socialstat init) and load "
-            "the data again (version 2 stores person and household keys as UUIDs; version 3 adds the quarantine)"
+            "the data again (version 2 stores person and household keys as UUIDs; version 3 adds the quarantine; "
+            "version 4 the disclosure record of releases)"
         )
     missing = [t for t in model.tables if t not in store.tables()]
     if missing:

@@ -1,0 +1,82 @@
+"""A release's metadata: what its cells mean, written beside them as `metadata.json`.
+
+Everything an output needs to label and explain a cell without the store: for each indicator in the release
+its catalogue entry (titles, definition, unit of measure, statistic, polarity, breakdowns, source, law) in
+Swedish and English; the units (code, name, level, parent); the structures and periods; the symbols; and the
+footnotes that cells refer to in their `note` column.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from socialstat.disclosure.rules import DisclosureRules
+from socialstat.indicators.spec import Text, load_catalogue
+
+FOOTNOTES = {
+    "approximate_units": Text(
+        "Uppgiften för enheten är skattad: verksamhetssystemets områden motsvarar inte enheten exakt, och en "
+        "del av dem har fördelats efter befolkning.",
+        "The figure for this unit is estimated: the case system's areas do not match the unit exactly, and some "
+        "were apportioned by population.",
+    ),
+    "incomplete_year": Text(
+        "Året är inte komplett i underlaget.",
+        "The data do not cover the whole year.",
+    ),
+}
+UNIT_COLUMNS = ["unit_code", "name", "level", "parent_code"]
+
+
+def metadata(
+    cells: pd.DataFrame, units: pd.DataFrame, structures: tuple[str, ...], rules: DisclosureRules
+) -> dict[str, Any]:
+    """The metadata of a release whose published cells are `cells`."""
+    catalogue = load_catalogue()
+    used = sorted(cells["indicator"].unique())
+    present = units[units["unit_code"].isin(set(cells["unit_code"]))].drop_duplicates("unit_code")
+    notes = sorted(n for n in cells["note"].unique() if n)
+    return {
+        "indicators": {i: _indicator(catalogue[i]) for i in used},
+        "units": [
+            {k: (None if pd.isna(v) else str(v)) for k, v in row.items()}
+            for row in present[[c for c in UNIT_COLUMNS if c in present.columns]]
+            .sort_values("unit_code")
+            .to_dict("records")
+        ],
+        "structures": list(structures),
+        "periods": sorted(int(p) for p in cells["period"].unique()),
+        "symbols": {
+            rules.suppressed_symbol: _text(
+                Text(
+                    f"Uppgift visas inte: den bygger på färre än {rules.threshold} personer, eller skulle låta "
+                    "någon räkna ut en sådan uppgift.",
+                    f"Not shown: it rests on fewer than {rules.threshold} persons, or would let a reader work "
+                    "out such a figure.",
+                )
+            ),
+            rules.zero_symbol: _text(Text("Inget finns att redovisa (noll).", "Nothing to report (zero).")),
+        },
+        "footnotes": {n: _text(FOOTNOTES[n]) for n in notes},
+    }
+
+
+def _text(text: Text) -> dict[str, str]:
+    return {"sv": text.sv, "en": text.en}
+
+
+def _indicator(ind: Any) -> dict[str, Any]:
+    return {
+        "area": ind.area,
+        "title": _text(ind.title),
+        "definition": _text(ind.definition),
+        "unit_of_measure": _text(ind.unit_of_measure),
+        "statistic": ind.statistic,
+        "multiplier": ind.multiplier,
+        "polarity": ind.polarity,
+        "breakdowns": list(ind.breakdowns),
+        "source": _text(ind.source),
+        "legal": ind.legal,
+    }
