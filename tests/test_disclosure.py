@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from socialstat.disclosure import (
     TOTAL,
+    DisclosureRules,
     exposed,
     intervals,
     load_rules,
@@ -227,3 +228,80 @@ def test_zeros_show_a_dash_and_ratios_are_suppressed_by_their_persons() -> None:
     assert list(counts["symbol"]) == ["-", "-"]
     ratio = protect_results(_results([("M", "total", "total", 123456.0, 3)], method="ratio"), UNITS)
     assert list(ratio["disclosure"]) == ["primary"]
+
+
+def _shares(rows: list[tuple[str, float, float, int]], method: str) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["unit_code", "numerator", "denominator", "persons"])
+    return frame.assign(
+        indicator="X02", structure="s", period=2022, breakdown="total", breakdown_value="total", method=method
+    )
+
+
+def test_a_share_on_a_small_denominator_is_primary_unless_the_rules_say_otherwise() -> None:
+    from socialstat.disclosure.results import protect_results
+
+    shares = _shares([("M", 30, 300, 30), ("d1", 0, 4, 0), ("d2", 30, 296, 30)], "wilson")
+    out = protect_results(shares, UNITS).set_index("unit_code")
+    assert (out.at["d1", "disclosure"], out.at["d1", "rule"]) == ("primary", "denominator")
+    # d1's numerator (0) follows from M and d2: one of them is suppressed too.
+    assert "secondary" in {out.at["M", "rule"], out.at["d2", "rule"]}
+    relaxed = protect_results(shares, UNITS, rules=DisclosureRules(rates_follow_counts=False))
+    assert set(relaxed["disclosure"]) == {"published"}
+
+
+def test_ratios_are_protected_through_the_households_they_rest_on() -> None:
+    from socialstat.disclosure.results import protect_results
+
+    # kronor per household: d1 rests on 3 households; M and d2 would give its households and kronor away.
+    ratio = _shares([("M", 900_000, 60, 60), ("d1", 50_000, 3, 3), ("d2", 850_000, 57, 57)], "ratio")
+    out = protect_results(ratio, UNITS).set_index("unit_code")["rule"]
+    assert out["d1"] == "persons"
+    assert "secondary" in {out["M"], out["d2"]}
+
+
+def test_the_audit_finds_a_cell_that_subtraction_recovers() -> None:
+    from socialstat.disclosure.results import audit_results
+
+    rows = _results([("M", "total", "total", 60, 60), ("d1", "total", "total", 3, 3), ("d2", "total", "total", 57, 57)])
+    alone = rows.assign(disclosure=["published", "primary", "published"], rule=["", "persons", ""])
+    found = audit_results(alone, UNITS).set_index("unit_code")
+    assert (found.at["d1", "lower"], found.at["d1", "upper"], bool(found.at["d1", "exposed"])) == (3, 3, True)
+    paired = alone.assign(disclosure=["published", "primary", "secondary"], rule=["", "persons", "secondary"])
+    found = audit_results(paired, UNITS).set_index("unit_code")
+    assert (found.at["d1", "lower"], found.at["d1", "upper"]) == (0, 60)
+    assert not found["exposed"].any()
+    assert list(found.index) == ["d1", "d2"]  # the suppressed cells only
+    # What the previous release published with the same count is known: d2 = 57 pins d1 again.
+    previous = paired.assign(disclosure=["published", "primary", "published"])
+    assert bool(audit_results(paired, UNITS, previous=previous).set_index("unit_code").at["d1", "exposed"])
+
+
+def test_a_re_release_of_the_same_figures_keeps_its_pattern_and_passes_the_audit() -> None:
+    from socialstat.disclosure.results import audit_results, protect_results
+
+    rows = [
+        ("M", "total", "total", 60, 60), ("M", "sex", "F", 25, 25), ("M", "sex", "M", 35, 35),
+        ("d1", "total", "total", 22, 22), ("d1", "sex", "F", 3, 3), ("d1", "sex", "M", 19, 19),
+        ("d2", "total", "total", 38, 38), ("d2", "sex", "F", 22, 22), ("d2", "sex", "M", 16, 16),
+    ]  # fmt: skip
+    first = protect_results(_results(rows), UNITS)
+    published = first.assign(numerator=first["numerator"].mask(first["disclosure"] != "published"))
+    published = published.drop(columns=["disclosure", "rule"])  # as a release shows it
+    second = protect_results(_results(rows), UNITS, previous=published)
+    assert list(second["disclosure"]) == list(first["disclosure"])
+    assert not audit_results(second, UNITS, previous=published)["exposed"].any()
+
+
+def test_protection_in_parallel_processes_gives_the_same_pattern() -> None:
+    from socialstat.disclosure.results import protect_results
+
+    rows = [
+        ("M", "total", "total", 60, 60), ("M", "sex", "F", 25, 25), ("M", "sex", "M", 35, 35),
+        ("d1", "total", "total", 22, 22), ("d1", "sex", "F", 3, 3), ("d1", "sex", "M", 19, 19),
+        ("d2", "total", "total", 38, 38), ("d2", "sex", "F", 22, 22), ("d2", "sex", "M", 16, 16),
+    ]  # fmt: skip
+    years = pd.concat([_results(rows).assign(period=year) for year in (2021, 2022, 2023)], ignore_index=True)
+    one = protect_results(years, UNITS, workers=1)
+    two = protect_results(years, UNITS, workers=2)
+    assert one.equals(two)
+    assert (one["disclosure"] == "secondary").sum() == 9

@@ -1,11 +1,11 @@
 """The attacker's view: how narrowly can a reader pin each suppressed cell from what is published?
 
-Every cell is a variable; a published cell is fixed to its value; a suppressed cell can take any value from 0
-to the largest count of the table (the grand total: no count can exceed it). The table's additive relations
-hold. For a suppressed cell, the lowest and highest value it can take under those constraints (two linear
-programs, solved with HiGHS through highspy) is its interval: all a reader can learn about it. This is
-sdcTable's `attack` (docs/disclosure.md); a primary cell is protected when its interval is at least as wide as
-the threshold.
+Every cell is a variable; a published cell is fixed to its value; a suppressed cell can take any value of at
+least 0, bounded above only by what the relations give (a reader knows no other bound: a table suppressed
+whole is not narrowed by its own hidden grand total). The table's additive relations hold. For a suppressed
+cell, the lowest and highest value it can take under those constraints (two linear programs, solved with HiGHS
+through highspy) is its interval: all a reader can learn about it. This is sdcTable's `attack`
+(docs/disclosure.md); a primary cell is protected when its interval is at least as wide as the threshold.
 
 Suppressed cells interact only through relations they share, so the programs are solved per *component*
 (suppressed cells joined by relations holding two or more of them); a cell alone in some relation is pinned
@@ -32,7 +32,7 @@ class Attack:
         self.table = table
         self.hidden = set(suppressed)
         self.counts = table.counts
-        self.bound = (0.0, max(self.counts) if self.counts else 0.0)
+        self.bound = (0.0, highspy.kHighsInf)  # a reader knows no upper bound but what the relations give
         if focus is None:
             self.touching = [r for r in table.relations if not self.hidden.isdisjoint((r.total, *r.children))]
         else:
@@ -96,12 +96,9 @@ class Attack:
         model.changeColCost(column, 1.0)
         model.changeObjectiveSense(highspy.ObjSense.kMinimize if sense > 0 else highspy.ObjSense.kMaximize)
         model.run()
-        optimal = model.getModelStatus() == highspy.HighsModelStatus.kOptimal
-        value = model.getInfo().objective_function_value
+        value = _value(model, self.counts[cell], sense)
         model.changeColCost(column, 0.0)
-        if not optimal:  # the published values contradict each other: nothing to hide
-            return self.counts[cell]
-        return _clean(value)
+        return value
 
     def _model(self, component: int) -> tuple[highspy.Highs, list[int]]:
         """One HiGHS model per component, solved again with a new objective for each cell."""
@@ -150,9 +147,7 @@ class Trial:
     def _solve(self, sense: highspy.ObjSense) -> float:
         self.model.changeObjectiveSense(sense)
         self.model.run()
-        if self.model.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return self.counts[self.target]
-        return _clean(self.model.getInfo().objective_function_value)
+        return _value(self.model, self.counts[self.target], 1.0 if sense == highspy.ObjSense.kMinimize else -1.0)
 
 
 _BANNER_SHOWN: list[bool] = []
@@ -205,6 +200,17 @@ def _equation(relation: Relation, index: dict[int, int], counts: list[float]) ->
             constant += sign * counts[cell]
     columns = sorted(c for c, v in coefficients.items() if v != 0.0)
     return columns, [coefficients[c] for c in columns], constant
+
+
+def _value(model: highspy.Highs, count: float, sense: float) -> float:
+    """The optimum just solved: infinite if nothing bounds the cell (the highest value of a cell in no published
+    sum), its own count if the published values contradict each other (nothing left to hide)."""
+    status = model.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
+        return _clean(model.getInfo().objective_function_value)
+    if sense < 0 and status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+        return float("inf")
+    return count
 
 
 def _clean(value: float) -> float:

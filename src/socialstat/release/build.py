@@ -47,6 +47,7 @@ DEFAULT_STRUCTURES = ("municipalities", "gr", "goteborg-administrations", "goteb
 HIDDEN = ["numerator", "denominator", "value", "lower", "upper"]  # emptied where a cell is suppressed
 COLUMNS = ["indicator", "indicator_title", "structure", "unit_code", "period", "breakdown", "breakdown_value",
            "value", "lower", "upper", "numerator", "denominator", "method", "status", "symbol", "note"]  # fmt: skip
+FORMAT = "socialstat-release/1"  # the manifest's first field: what the folder is
 NOTE_OF = {"approximate": "approximate_units", "incomplete": "incomplete_year"}  # a cell's status → its footnote
 # Not published: whether a suppressed cell is primary or secondary (a primary cell rests on 1 to threshold−1
 # persons: saying which would narrow it), nor the number of persons behind a cell.
@@ -179,6 +180,7 @@ def _manifest(
     loaded = batches[batches["status"] == "loaded"].sort_values("batch_id")
     files = {f.name: _sha256(f) for f in sorted(folder.iterdir())}
     return {
+        "format": FORMAT,
         "name": name,
         "year": year,
         "years": [years[0], years[-1]],
@@ -202,21 +204,31 @@ def _manifest(
 def read_release(path: str | Path) -> Release:
     """The release in folder `path`."""
     path = Path(path)
-    manifest = path / "manifest.json"
-    if not manifest.is_file():
-        raise ReleaseError(f"{path}: not a release (no manifest.json)")
-    return Release(path, json.loads(manifest.read_text(encoding="utf-8")))
+    manifest = _manifest_of(path)
+    if manifest is None:
+        raise ReleaseError(f"{path}: not a socialstat release (no release manifest.json)")
+    return Release(path, manifest)
+
+
+def _manifest_of(path: Path) -> dict[str, Any] | None:
+    """The folder's release manifest, or None if it is not a release."""
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else None
 
 
 def list_releases(out: str | Path = "releases") -> list[Release]:
-    """The complete releases in `out`, oldest first (a half-written one, hidden, is never listed)."""
+    """The complete releases in `out`, oldest first (a half-written one, hidden, is never listed, nor a folder
+    that is not a release)."""
     folder = Path(out)
     if not folder.is_dir():
         return []
     found = [
-        read_release(p)
+        Release(p, manifest)
         for p in folder.iterdir()
-        if p.is_dir() and not p.name.startswith(".") and (p / "manifest.json").is_file()
+        if p.is_dir() and not p.name.startswith(".") and (manifest := _manifest_of(p)) is not None
     ]
     return sorted(found, key=lambda r: (r.manifest["created_at"], r.name))
 
@@ -237,7 +249,7 @@ def previous_release(release: Release) -> Release | None:
     if not name:
         return None
     path = release.path.parent / name
-    if not (path / "manifest.json").is_file():
+    if _manifest_of(path) is None:
         raise ReleaseError(
             f"release {release.name} was protected against {name}, which is not beside it in {release.path.parent}"
         )

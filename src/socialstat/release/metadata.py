@@ -27,7 +27,7 @@ FOOTNOTES = {
         "The data do not cover the whole year.",
     ),
 }
-UNIT_COLUMNS = ["unit_code", "name", "level", "parent_code"]
+UNIT_COLUMNS = ["unit_code", "name_sv", "name_en", "level", "parent_code", "valid_from", "valid_to"]
 
 
 def metadata(
@@ -36,15 +36,14 @@ def metadata(
     """The metadata of a release whose published cells are `cells`."""
     catalogue = load_catalogue()
     used = sorted(cells["indicator"].unique())
-    present = units[units["unit_code"].isin(set(cells["unit_code"]))].drop_duplicates("unit_code")
+    present = units[units["unit_code"].isin(set(cells["unit_code"]))]
+    present = present[[c for c in UNIT_COLUMNS if c in present.columns]].drop_duplicates()
     notes = sorted(n for n in cells["note"].unique() if n)
     return {
         "indicators": {i: _indicator(catalogue[i]) for i in used},
         "units": [
             {k: (None if pd.isna(v) else str(v)) for k, v in row.items()}
-            for row in present[[c for c in UNIT_COLUMNS if c in present.columns]]
-            .sort_values("unit_code")
-            .to_dict("records")
+            for row in present.sort_values(["unit_code", *present.columns[1:2]]).to_dict("records")
         ],
         "structures": list(structures),
         "periods": sorted(int(p) for p in cells["period"].unique()),
