@@ -17,6 +17,7 @@ from socialstat.disclosure import (
     DisclosureRules,
     exposed,
     intervals,
+    linked,
     load_rules,
     parse_rules,
     protect_table,
@@ -191,6 +192,7 @@ def _results(rows: list[tuple[str, str, str, float, int]], method: str = "count"
     return frame.assign(indicator="X01", structure="s", period=2022, denominator=float("nan"), method=method)
 
 
+KEY_COLUMNS = ["indicator", "structure", "unit_code", "period", "breakdown", "breakdown_value"]
 UNITS = pd.DataFrame(
     {
         "unit_code": ["M", "d1", "d2"],
@@ -305,3 +307,62 @@ def test_protection_in_parallel_processes_gives_the_same_pattern() -> None:
     two = protect_results(years, UNITS, workers=2)
     assert one.equals(two)
     assert (one["disclosure"] == "secondary").sum() == 9
+
+
+_cubes = st.tuples(
+    st.lists(st.integers(2, 3), min_size=2, max_size=2),  # districts in each of two municipalities
+    st.lists(st.integers(0, 12), min_size=3 * 2 * 3 * 2, max_size=3 * 2 * 3 * 2),  # district x sex x age
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(_cubes)
+def test_linked_hierarchical_tables_leave_no_primary_cell_pinned(cube: tuple[list[int], list[int]]) -> None:
+    sizes, values = cube
+    districts = [(f"d{m}{k}", f"M{m}") for m, size in enumerate(sizes) for k in range(size)]
+    hierarchy = {"unit": {**dict(districts), **{m: TOTAL for _, m in districts}}}
+    micro = pd.DataFrame(
+        [(d, s, a) for d, _ in districts for s in ("F", "M") for a in ("0-17", "18-64", "65+")],
+        columns=["unit", "sex", "age"],
+    )
+    micro["n"] = values[: len(micro)]
+    by_sex = micro.groupby(["unit", "sex"], as_index=False)["n"].sum()
+    by_age = micro.groupby(["unit", "age"], as_index=False)["n"].sum()
+    tables = [(by_sex, ["unit", "sex"]), (by_age, ["unit", "age"])]
+    out = protect_tables(tables, "n", threshold=5, hierarchies=hierarchy)
+    table = linked(tables, "n", hierarchies=hierarchy)
+    status = out["status"].tolist()
+    primary = {i for i, s in enumerate(status) if s == "primary"}
+    hidden = {i for i, s in enumerate(status) if s != "published"}
+    if exposed(table, hidden, primary, 5):
+        assert {i for i, v in enumerate(table.counts) if v > 0} <= hidden
+    for cell in hidden - primary:
+        assert exposed(table, hidden - {cell}, primary, 5)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.integers(0, 30), min_size=6, max_size=6),
+    st.lists(st.integers(-3, 3), min_size=6, max_size=6),
+)
+def test_a_release_after_a_revised_one_is_audited_against_it(counts: list[int], revisions: list[int]) -> None:
+    from socialstat.disclosure.results import audit_results, counted, protect_results
+
+    def results(inner: list[int]) -> pd.DataFrame:
+        d1, d2 = inner[:3], inner[3:]
+        rows = [("M", "total", "total", sum(d1) + sum(d2))]
+        rows += [("M", "kind", k, a + b) for k, a, b in zip("abc", d1, d2, strict=True)]
+        for unit, values in (("d1", d1), ("d2", d2)):
+            rows += [(unit, "total", "total", sum(values))]
+            rows += [(unit, "kind", k, v) for k, v in zip("abc", values, strict=True)]
+        return _results([(*r, r[3]) for r in rows])
+
+    last_year = protect_results(results([max(0, c + r) for c, r in zip(counts, revisions, strict=True)]), UNITS)
+    shown = last_year.assign(numerator=last_year["numerator"].mask(last_year["disclosure"] != "published"))
+    shown = shown.drop(columns=["disclosure", "rule"])  # as the previous release publishes it
+    now = protect_results(results(counts), UNITS, previous=shown)
+    audit = audit_results(now, UNITS, previous=shown)
+    if audit["exposed"].any():  # only a primary cell published before with the same count cannot be hidden again
+        known = now.assign(n=counted(now)).merge(shown.assign(n=counted(shown)), on=[*KEY_COLUMNS, "n"])
+        primary_known = known[known["disclosure"] == "primary"]
+        assert len(primary_known) > 0
