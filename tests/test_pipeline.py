@@ -20,8 +20,14 @@ def test_demo_runs_end_to_end_and_reruns_in_place(tmp_path: Path, monkeypatch: p
     assert "Socialförvaltning Nordost" in text
     rows = first.summary.tables.set_index("table")["rows"]
     assert rows["referrals"] == first.synth.rows["referrals"]
+    # The demo ends with an audited release; the unprotected results are never left on disk.
+    assert first.release.path == tmp_path / "demo" / "releases" / "2024"
+    assert first.release.manifest["audit"]["passed"]
+    assert first.release.manifest["years"] == [2023, 2024]
+    assert not list((tmp_path / "demo").glob("results*"))
     second = pipeline.run_demo(tmp_path / "demo", seed=5)  # a rerun replaces the previous demo
     assert second.summary.tables.equals(first.summary.tables)
+    assert second.release.cells().equals(first.release.cells())
 
 
 def test_the_demo_brings_one_municipality_in_through_extracts_and_ingest(

@@ -68,6 +68,7 @@ def test_a_release_is_protected_complete_and_immutable(store: Store, tmp_path: P
     assert sorted(meta["indicators"]) == sorted(IDS)
     assert meta["indicators"]["BU01"]["title"]["en"] == "Referrals by kind"
     assert [(u["unit_code"], u["name_sv"]) for u in meta["units"]] == [("1407", "Öckerö")]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta["units"][0]["valid_from"])
     assert meta["periods"] == [2023, 2024]
     assert set(meta["symbols"]) == {"..", "-"}
     assert set(cells["note"]) - {""} <= set(meta["footnotes"])

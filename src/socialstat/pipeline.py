@@ -1,8 +1,10 @@
 """The main job on the embedded default: what `make demo` runs.
 
 For now: synthesise Göteborg and GR (2015–2024) → create the store → load → ingest one municipality's
-case-management extracts → summarise → compute the indicator catalogue for the GR municipalities and Göteborg's
-administrations. Later stages (release, report, site) extend this function, not the CLI.
+case-management extracts → summarise → a release of 2024 (2015–2024): the indicator catalogue computed for the
+GR municipalities, GR, Göteborg's administrations and districts, protected by the disclosure rules and audited.
+Later stages (report, site) extend this function, not the CLI. The unprotected results are never written to
+disk: only the release is.
 
 One small municipality (Öckerö) does not come in as canonical data but the way a municipality's data do: its
 rows are written as extracts in the four shipped source profiles' formats (Skatteverket test identity numbers,
@@ -20,10 +22,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from socialstat.indicators import compute
 from socialstat.ingest import list_profiles, load_profile
 from socialstat.ingest.run import IngestReport, ingest_files
 from socialstat.pseudonym import Pseudonymiser, load_secret, new_key_file
+from socialstat.release import Release, create_release
 from socialstat.store import StoreSummary, format_summary, init_store, load_canonical, summarize
 from socialstat.store.connect import Store
 from socialstat.synth import SynthReport, generate, parse_years
@@ -35,6 +37,7 @@ DEMO_SEED = 20221231
 DEMO_STRUCTURES = ("municipalities", "gr", "goteborg-administrations", "goteborg-districts")
 DEMO_INGESTED = "1407"  # Öckerö: its data come in through extracts and ingest
 DEMO_DEFECT_RATE = 0.01
+DEMO_RELEASE = "2024"
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class DemoResult:
     synth: SynthReport
     summary: StoreSummary
     summary_file: Path
-    results_file: Path
+    release: Release
     ingest: IngestReport | None = None
     ingest_file: Path | None = None
 
@@ -60,25 +63,27 @@ def run_demo(out: str | Path, *, seed: int = DEMO_SEED) -> DemoResult:
     database = out / "socialstat.duckdb"
     for stale in (database, Path(f"{database}.wal")):
         stale.unlink(missing_ok=True)
-    for folder in (canonical, out / "extracts", out / "extract-source"):
+    for folder in (canonical, out / "extracts", out / "extract-source", out / "releases"):
         shutil.rmtree(folder, ignore_errors=True)
     synth = generate(DEMO_PRESET, parse_years(DEMO_YEARS), seed, canonical)
     years = parse_years(DEMO_YEARS)
+    (out / "results.parquet").unlink(missing_ok=True)  # earlier demos wrote the unprotected results
     ingest_file = None
     with init_store(f"duckdb:///{database}") as store:
         ingested = _split_for_ingest(out, canonical, seed)
         load_canonical(store, canonical)
         ingest = _ingest_extracts(store, out) if ingested else None
         summary = summarize(store)
-        results = pd.concat([compute(store, structure=s, years=years) for s in DEMO_STRUCTURES], ignore_index=True)
+        release = create_release(
+            store, year=years[-1], name=DEMO_RELEASE, out=out / "releases", structures=DEMO_STRUCTURES,
+            first_year=years[0],
+        )  # fmt: skip
     if ingest is not None:
         ingest_file = out / "ingest-reconciliation.json"
         ingest_file.write_text(json.dumps(ingest.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    results_file = out / "results.parquet"
-    results.to_parquet(results_file, index=False)
     summary_file = out / "summary.txt"
     summary_file.write_text(format_summary(summary) + "\n", encoding="utf-8")
-    return DemoResult(out, canonical, database, synth, summary, summary_file, results_file, ingest, ingest_file)
+    return DemoResult(out, canonical, database, synth, summary, summary_file, release, ingest, ingest_file)
 
 
 def _split_for_ingest(out: Path, canonical: Path, seed: int) -> bool:

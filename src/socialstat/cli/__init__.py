@@ -266,7 +266,7 @@ def compute(db: str | None, years: str, structure: str, ids: tuple[str, ...], ou
 @click.option("--seed", type=int, default=None, help="Random seed (default: the demo's fixed seed).")
 @reports_errors
 def demo(out: Path, seed: int | None) -> None:
-    """Run the main job on the embedded default: synthetic Göteborg and GR 2015–2024 → store → summary.
+    """Run the main job on the embedded default: synthetic Göteborg and GR 2015–2024 → store → release.
 
     \b
     Example:
@@ -282,7 +282,11 @@ def demo(out: Path, seed: int | None) -> None:
     click.echo(f"  canonical data (Parquet): {result.canonical}")
     click.echo(f"  store (DuckDB):           {result.database}")
     click.echo(f"  summary:                  {result.summary_file}")
-    click.echo(f"  indicator results:        {result.results_file}")
+    made = result.release.manifest
+    click.echo(
+        f"  release (published):      {result.release.path}: {made['cells']['total']} cells, "
+        f"{made['cells']['suppressed']} suppressed, audit {'passed' if made['audit']['passed'] else 'FAILED'}"
+    )
     if result.ingest is not None:
         click.echo(f"  extracts (ingested):      {result.out / 'extracts'}")
         click.echo(f"  ingest reconciliation:    {result.ingest_file}")

@@ -186,7 +186,7 @@ def _hypercube(table: LinearTable, suppressed: set[int], target: int, fixed: set
     """The best hypercube of cells around `target`: new cells only, all of them cells of the table, none a cell a
     reader knows. First the cubes that move the target along every relation it is in (to its parent or a
     sibling, or as a total to a child); if there is none, any values (a total included), as many dimensions
-    moving as the table allows. Among them, first those wide enough by themselves (see `_cube`), then the most
+    moving as the table allows. Among them, first those wide enough by themselves (`_cube_wide`), then the most
     dimensions moving, then the least count added."""
     return _cheapest_cube(table, suppressed, target, fixed, threshold, _related_moves(table, target)) or (
         _cheapest_cube(table, suppressed, target, fixed, threshold, _any_moves(table, target))

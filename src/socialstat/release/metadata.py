@@ -8,6 +8,7 @@ footnotes that cells refer to in their `note` column.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -42,7 +43,7 @@ def metadata(
     return {
         "indicators": {i: _indicator(catalogue[i]) for i in used},
         "units": [
-            {k: (None if pd.isna(v) else str(v)) for k, v in row.items()}
+            {k: _plain(v) for k, v in row.items()}
             for row in present.sort_values(["unit_code", *present.columns[1:2]]).to_dict("records")
         ],
         "structures": list(structures),
@@ -60,6 +61,15 @@ def metadata(
         },
         "footnotes": {n: _text(FOOTNOTES[n]) for n in notes},
     }
+
+
+def _plain(value: Any) -> str | None:
+    """A unit's field as JSON text: dates as YYYY-MM-DD, missing as null."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, dt.date):  # a pandas Timestamp is a datetime is a date
+        return value.strftime("%Y-%m-%d")
+    return str(value)
 
 
 def _text(text: Text) -> dict[str, str]:
