@@ -54,7 +54,8 @@ def main() -> None:
             passed = "passed" if made.manifest["audit"]["passed"] else "FAILED"
             rows.append((f"release create ({name})", time.perf_counter() - started, f"audit {passed}"))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    machine = platform.processor() or platform.machine()
+    print(f"Machine: {machine}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(f"Years {years[0]}-{years[-1]}, structures {', '.join(DEFAULT_STRUCTURES)}; peak memory {peak:.0f} MB")
     print("| step | seconds | |")
     print("|---|---:|---|")
