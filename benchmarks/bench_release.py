@@ -6,8 +6,8 @@ Run on demand (not part of the test suite), on the store of `socialstat demo` (`
 It creates the release twice in a temporary folder: the first with no previous release, the second protected
 and audited against the first (as next year's release of the same years would be). It reports the seconds of
 each release in total, and the parts of the first: compute, protection and audit (`protect_results` and
-`audit_results` on the computed cells, in the same processes as `create_release` uses), and peak resident
-memory. Results go to standard output as Markdown table rows for docs/benchmarks.md.
+`audit_results` on the computed cells, and both in one pass with `protect_and_audit` as `create_release` runs
+them), and peak resident memory of the main process. Results go to standard output as Markdown table rows for docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def main() -> None:
 
     import pandas as pd
 
-    from socialstat.disclosure.results import audit_results, protect_results
+    from socialstat.disclosure.results import audit_results, protect_and_audit, protect_results
     from socialstat.indicators import compute
     from socialstat.release import DEFAULT_STRUCTURES, create_release
     from socialstat.store import open_store
@@ -48,6 +48,9 @@ def main() -> None:
         started = time.perf_counter()
         audit = audit_results(protected, units)
         rows.append(("audit_results", time.perf_counter() - started, f"{int(audit['exposed'].sum())} exposed"))
+        started = time.perf_counter()
+        protect_and_audit(results, units)
+        rows.append(("protect_and_audit (one pass, as release create)", time.perf_counter() - started, ""))
         for name in ("first", "second"):
             started = time.perf_counter()
             made = create_release(store, year=args.year, name=name, out=out, first_year=args.first_year)

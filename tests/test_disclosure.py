@@ -295,7 +295,7 @@ def test_a_re_release_of_the_same_figures_keeps_its_pattern_and_passes_the_audit
 
 
 def test_protection_in_parallel_processes_gives_the_same_pattern() -> None:
-    from socialstat.disclosure.results import protect_results
+    from socialstat.disclosure.results import audit_results, protect_and_audit, protect_results
 
     rows = [
         ("M", "total", "total", 60, 60), ("M", "sex", "F", 25, 25), ("M", "sex", "M", 35, 35),
@@ -306,6 +306,9 @@ def test_protection_in_parallel_processes_gives_the_same_pattern() -> None:
     one = protect_results(years, UNITS, workers=1)
     two = protect_results(years, UNITS, workers=2)
     assert one.equals(two)
+    both, audit = protect_and_audit(years, UNITS, workers=2)  # what release create runs: one pass
+    assert both.equals(one)
+    assert audit.equals(audit_results(one, UNITS, workers=1))
     assert (one["disclosure"] == "secondary").sum() == 9
 
 
@@ -346,7 +349,7 @@ def test_linked_hierarchical_tables_leave_no_primary_cell_pinned(cube: tuple[lis
     st.lists(st.integers(-3, 3), min_size=6, max_size=6),
 )
 def test_a_release_after_a_revised_one_is_audited_against_it(counts: list[int], revisions: list[int]) -> None:
-    from socialstat.disclosure.results import audit_results, counted, protect_results
+    from socialstat.disclosure.results import audit_results, protect_results
 
     def results(inner: list[int]) -> pd.DataFrame:
         d1, d2 = inner[:3], inner[3:]
@@ -363,6 +366,53 @@ def test_a_release_after_a_revised_one_is_audited_against_it(counts: list[int], 
     now = protect_results(results(counts), UNITS, previous=shown)
     audit = audit_results(now, UNITS, previous=shown)
     if audit["exposed"].any():  # only a primary cell published before with the same count cannot be hidden again
-        known = now.assign(n=counted(now)).merge(shown.assign(n=counted(shown)), on=[*KEY_COLUMNS, "n"])
+        known = now.merge(shown, on=[*KEY_COLUMNS, "numerator"])
         primary_known = known[known["disclosure"] == "primary"]
         assert len(primary_known) > 0
+
+
+def test_indicators_that_publish_the_same_count_are_protected_as_one() -> None:
+    from socialstat.disclosure.results import audit_results, protect_results
+
+    # BU01 (referrals by kind) and BU04 (by reporter) count the same referrals: their unit totals are one cell.
+    totals = [("M", "total", "total", 60), ("d1", "total", "total", 22), ("d2", "total", "total", 38)]
+    kinds = [("M", "kind", "a", 30), ("M", "kind", "b", 30), ("d1", "kind", "a", 11), ("d1", "kind", "b", 11),
+             ("d2", "kind", "a", 19), ("d2", "kind", "b", 19)]  # fmt: skip
+    reporters = [("M", "reporter", "x", 20), ("M", "reporter", "y", 40), ("d1", "reporter", "x", 2),
+                 ("d1", "reporter", "y", 20), ("d2", "reporter", "x", 18), ("d2", "reporter", "y", 20)]  # fmt: skip
+    bu01 = _results([(*r, r[3]) for r in totals + kinds]).assign(indicator="BU01")
+    bu04 = _results([(*r, r[3]) for r in totals + reporters]).assign(indicator="BU04")
+    both = pd.concat([bu01, bu04], ignore_index=True)
+    out = protect_results(both, UNITS)
+    hidden = out[out["disclosure"] != "published"]
+    assert ("d1", "x") in set(zip(hidden["unit_code"], hidden["breakdown_value"], strict=True))
+    shown = out[out["breakdown"] == "total"].pivot(index="unit_code", columns="indicator", values="disclosure")
+    # A total hidden in one indicator is hidden in the other: else BU01 would give away what BU04 hides.
+    assert ((shown["BU01"] == "published") == (shown["BU04"] == "published")).all()
+    assert not audit_results(out, UNITS)["exposed"].any()
+    # The audit sees the shared cell. Hide d1|x behind the reporters' totals: BU04 alone would be safe
+    # (d1|x + d2|x = 20, d1|x anywhere in [0, 20]), but BU01 publishes d1's total, 22, and so d1|x = 2.
+    pattern = {("BU04", "d1", "x"): "primary", ("BU04", "d2", "x"): "secondary",
+               ("BU04", "d1", "total"): "secondary", ("BU04", "d2", "total"): "secondary"}  # fmt: skip
+    keys = zip(both["indicator"], both["unit_code"], both["breakdown_value"], strict=True)
+    hand = both.assign(disclosure=[pattern.get(k, "published") for k in keys])
+    hand["rule"] = hand["disclosure"].map({"primary": "persons", "secondary": "secondary", "published": ""})
+    found = audit_results(hand, UNITS).set_index(["indicator", "unit_code", "breakdown_value"])
+    assert bool(found.at[("BU04", "d1", "x"), "exposed"])
+    assert (found.at[("BU04", "d1", "x"), "lower"], found.at[("BU04", "d1", "x"), "upper"]) == (2, 2)
+    also = hand["indicator"].eq("BU01") & hand["unit_code"].isin(["d1", "d2"]) & hand["breakdown"].eq("total")
+    hand.loc[also, "disclosure"] = "secondary"  # not enough: BU01's kinds still add up to d1's total
+    assert bool(
+        audit_results(hand, UNITS)
+        .set_index(["indicator", "unit_code", "breakdown_value"])
+        .at[("BU04", "d1", "x"), "exposed"]
+    )
+
+
+def test_indicators_about_no_persons_are_never_suppressed() -> None:
+    from socialstat.disclosure.results import protect_results
+
+    # KO01 (the cost of the services per inhabitant) says `disclosure: none`: a cost on 1 row is no person.
+    costs = _shares([("M", 9_000_000, 60_000, 1), ("d1", 4_000_000, 25_000, 1), ("d2", 5_000_000, 35_000, 1)], "ratio")
+    assert set(protect_results(costs.assign(indicator="KO01"), UNITS)["disclosure"]) == {"published"}
+    assert "primary" in set(protect_results(costs, UNITS)["disclosure"])  # any other indicator would be

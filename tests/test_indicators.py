@@ -575,6 +575,7 @@ def _raw(**changes: object) -> dict[str, object]:
         ({"breakdowns": ["referral_id"]}, "neither sex, an age band nor a coded column"),
         ({"unit_of_measure": {"sv": "per 1 000", "en": "per 1", "000 inhabitants": None}}, "other than 'sv' and 'en'"),
         ({"colour": "blue"}, "unknown fields"),
+        ({"disclosure": "nobody"}, "disclosure must be 'persons'"),
         ({"numerator": {"table": "referrals", "measure": "median"}}, "measure must be one of"),
         ({"numerator": {"table": "assistance_payments", "measure": "sum"}}, "sum needs value columns"),
         ({"numerator": {"table": "assistance_payments", "measure": "sum", "value": ["obstacle"]}}, "not a numeric"),

@@ -82,8 +82,8 @@ def test_the_audit_passes_and_its_record_stays_in_the_store(store: Store, tmp_pa
     assert set(record["disclosure"]) == {"primary", "secondary"}
     assert set(record["rule"]) <= {"persons", "denominator", "secondary"}
     audited = record[record["lower"].notna()]
-    assert (audited["lower"] <= audited["counted"]).all()
-    assert (audited["counted"] <= audited["upper"]).all()
+    assert (audited["lower"] <= audited["numerator"]).all()
+    assert (audited["numerator"] <= audited["upper"]).all()
     primary = audited[audited["disclosure"] == "primary"]
     assert ((primary["upper"] - primary["lower"]) >= 5).all()
     assert not record["exposed"].any()
@@ -167,7 +167,7 @@ def test_the_audit_fails_a_release_that_publishes_what_protected_a_cell(tmp_path
         for file in folder.iterdir():
             file.chmod(0o644)
         tampered = cells.set_index(KEY)
-        tampered.loc[opened.index, ["numerator", "value"]] = opened[["counted", "counted"]].to_numpy()
+        tampered.loc[opened.index, ["numerator", "value"]] = opened[["numerator", "numerator"]].to_numpy()
         tampered.loc[opened.index, "symbol"] = ""
         tampered.reset_index().to_parquet(folder / "cells.parquet", index=False)
         write_record(own, content, keyed.drop(index=opened.index).reset_index()[record.columns])

@@ -83,15 +83,23 @@ def known_cells(table: LinearTable, known: Mapping[tuple[str, ...], float]) -> s
 
 
 def secondary_suppression(
-    table: LinearTable, primary: set[int], threshold: float, *, known: Iterable[int] = (), before: Iterable[int] = ()
+    table: LinearTable,
+    primary: set[int],
+    threshold: float,
+    *,
+    known: Iterable[int] = (),
+    before: Iterable[int] = (),
+    given: Iterable[int] = (),
 ) -> set[int]:
     """The secondary cells that protect `primary` (see the module docstring). Cells in `known` count as
     published for the audit; a primary cell among them cannot be protected by suppression and is left out.
     Cells in `before` (suppressed by the previous release) are suppressed from the start and kept where needed:
-    with known cells all around, the previous pattern is often the only one left."""
+    with known cells all around, the previous pattern is often the only one left. Cells in `given` are hidden
+    already (for another reason) and stay so; they are not returned."""
     fixed = set(known)
     targets = sorted(primary - fixed)
-    suppressed = set(primary) | (set(before) - fixed)
+    kept = set(primary) | (set(given) - fixed)  # never published again by the minimality pass
+    suppressed = kept | (set(before) - fixed)
     safe: set[int] = set()  # stays safe while cells are only added: an interval can only widen
     while (target := _first_unsafe(table, suppressed - fixed, targets, threshold, safe)) is not None:
         cube = _hypercube(table, suppressed, target, fixed, threshold)
@@ -105,10 +113,10 @@ def secondary_suppression(
             break
         suppressed |= added
     counts = table.counts
-    for cell in sorted(suppressed - primary, key=lambda c: (-counts[c], -c)):
+    for cell in sorted(suppressed - kept, key=lambda c: (-counts[c], -c)):
         if cell in fixed or _still_protected(table, suppressed - fixed, cell, targets, threshold):
             suppressed = suppressed - {cell}
-    return suppressed - primary
+    return suppressed - kept
 
 
 def _still_protected(table: LinearTable, hidden: set[int], cell: int, targets: list[int], threshold: float) -> bool:

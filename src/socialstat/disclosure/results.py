@@ -1,40 +1,41 @@
 """Disclosure control of indicator results: which cells of `socialstat compute`'s output a release may publish,
 and the audit of what a release then lets a reader learn.
 
-Each indicator and period is one set of linked tables: the units of every structure computed (districts and
-administrations under their municipality, municipalities under the region) × each breakdown (sex, age band,
-category, ...), sharing the units' totals. A cell is primary (its `rule`) when it rests on 1 to threshold−1
-persons (`persons`), or, with `rates_follow_counts`, when the count under a share, rate or ratio does
-(`denominator`). The counted quantity of each cell — the numerator of counts, shares and rates (persons or
-events), the denominator of ratios (households behind kronor per household) — is protected by secondary
-suppression (`protect.secondary_suppression`) over every relation that adds up exactly in the results; cells
-the previous release published with the same count are known to a reader and not relied on. Medians add up to
-nothing and are suppressed by their persons only (docs/disclosure.md).
+A row is primary (its `rule`) when it rests on 1 to threshold−1 persons (`persons`), or, with
+`rates_follow_counts`, when the count under its share, rate or ratio does (`denominator`). Every number a
+release publishes belongs to a *series* (`series.py`): all the cells of one count definition in one period,
+across the indicators and columns that publish it, with the units of every structure (districts and
+administrations under their municipality, municipalities under the region) and every breakdown as linked
+dimensions. Each series is protected by secondary suppression (`protect.secondary_suppression`) over every
+relation that adds up exactly; a row that publishes a cell of a primary row is suppressed with it; cells the
+previous release published with the same count are known to a reader and not relied on, and the cells it
+suppressed are tried first. Medians add up to nothing and are suppressed by their persons only
+(docs/disclosure.md).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from socialstat.disclosure.audit import Attack
-from socialstat.disclosure.protect import known_cells, secondary_suppression
+from socialstat.disclosure.protect import secondary_suppression
 from socialstat.disclosure.rules import DisclosureRules, load_rules
-from socialstat.disclosure.table import TOTAL, LinearTable, from_cells
+from socialstat.disclosure.series import COLUMNS, Series, components, series_of
+from socialstat.indicators.spec import load_catalogue
 
-COUNTED = ("count", "wilson", "byars", "exact")  # methods whose numerator is a count of persons or events
-BY_DENOMINATOR = ("ratio",)  # methods whose denominator is the count (kronor or days per household or person)
+PRIMARY_RULES = ("persons", "denominator")
 HAS_DENOMINATOR = ("wilson", "byars", "exact", "ratio")  # a count or population under the value
 KEY = ["indicator", "structure", "unit_code", "period", "breakdown", "breakdown_value"]
-PARALLEL_FROM = 100  # jobs (indicator × period) from which `in_parallel` uses every CPU by default
-AUDIT = [*KEY, "disclosure", "rule", "lower", "upper", "width", "exposed"]
+PARALLEL_FROM = 4  # periods from which `in_parallel` uses every CPU by default
+AUDIT = [*KEY, "disclosure", "rule", "numerator", "denominator", "lower", "upper", "width", "exposed"]
 
 
 def protect_results(
@@ -48,12 +49,35 @@ def protect_results(
     """`results` with `disclosure` (published, primary or secondary), `rule` (why a cell is suppressed:
     `persons`, `denominator` or `secondary`; empty when published) and `symbol` (`..` suppressed, `-` zero, else
     empty). `units` gives each unit's parent and level; `previous` is the previous release's cells (with
-    `disclosure`, or as a release publishes them: suppressed numbers empty), whose counts a reader knows."""
+    `disclosure`, or as a release publishes them: suppressed numbers empty), whose counts a reader knows.
+    `workers`: processes (see `in_parallel`)."""
     rules = rules or load_rules()
     parents = units.drop_duplicates("unit_code").set_index("unit_code")
     before = _previous(previous)
-    jobs = [(g, parents, rules, before.part(k)) for k, g in results.groupby(["indicator", "period"], sort=True)]
-    parts = in_parallel(_protect_group, jobs, workers)
+    jobs = [(g, parents, rules, before.part(int(p))) for p, g in results.groupby("period", sort=True)]
+    return _symbols(results, in_parallel(_protect_period, jobs, workers), rules)
+
+
+def protect_and_audit(
+    results: pd.DataFrame,
+    units: pd.DataFrame,
+    *,
+    rules: DisclosureRules | None = None,
+    previous: pd.DataFrame | None = None,
+    workers: int | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`protect_results` and then `audit_results` on its output, in one pass: each period's series are built
+    once and audited in the process that protected them (what `release create` does)."""
+    rules = rules or load_rules()
+    parents = units.drop_duplicates("unit_code").set_index("unit_code")
+    before = _previous(previous)
+    jobs = [(g, parents, rules, before.part(int(p))) for p, g in results.groupby("period", sort=True)]
+    both = in_parallel(_protect_and_audit_period, jobs, workers)
+    return _symbols(results, [p for p, _ in both], rules), _audited([a for _, a in both])
+
+
+def _symbols(results: pd.DataFrame, parts: list[pd.DataFrame], rules: DisclosureRules) -> pd.DataFrame:
+    """The protected periods together, in the order of `results`, with their symbols."""
     if not parts:
         return results.assign(disclosure=pd.Series(dtype=str), rule=pd.Series(dtype=str), symbol=pd.Series(dtype=str))
     out = pd.concat(parts).loc[results.index]
@@ -64,19 +88,46 @@ def protect_results(
     return out
 
 
-def _protect_group(job: tuple[pd.DataFrame, pd.DataFrame, DisclosureRules, _Previous]) -> pd.DataFrame:
-    """One indicator and period, protected (a job for `in_parallel`)."""
+def _protect_period(job: tuple[pd.DataFrame, pd.DataFrame, DisclosureRules, _Previous]) -> pd.DataFrame:
+    """The rows of one period, protected (a job for `in_parallel`)."""
     group, parents, rules, before = job
+    return _protect_series(group, series_of(group, parents), rules, before)
+
+
+def _protect_and_audit_period(
+    job: tuple[pd.DataFrame, pd.DataFrame, DisclosureRules, _Previous],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of one period, protected, and the audit of its suppressed rows (a job for `in_parallel`)."""
+    group, parents, rules, before = job
+    all_series = series_of(group, parents)
+    protected = _protect_series(group, all_series, rules, before)
+    return protected, _audit_series(protected, all_series, rules.threshold, before)
+
+
+def _protect_series(
+    group: pd.DataFrame, all_series: list[Series], rules: DisclosureRules, before: _Previous
+) -> pd.DataFrame:
+    """The rows of one period, protected series by series: series that share rows one after the other."""
     rule = _primary_rule(group, rules)
-    built = _reader_table(group, parents, before)
-    if built is not None:
-        first = {p for p, i in built.row_of.items() if rule[i]}
-        if first:
-            protection = secondary_suppression(
-                built.table, first, rules.threshold, known=built.known, before=built.hidden_before
-            )
-            for p in protection:
-                rule[built.row_of[p]] = "secondary"
+    primary_rows = set(rule.index[rule != ""])
+    sensitive = _sensitive(rule)
+    where = _where(group)
+    suppressed = set(primary_rows)
+    for component in components(all_series):
+        for s in component:
+            first = s.primary(sensitive)
+            for p in first:  # every row that publishes a primary cell goes with it
+                suppressed |= set(s.rows_at[p])
+            if not first:
+                continue
+            known = before.known(s, where)
+            found = secondary_suppression(
+                s.table, first, rules.threshold, known=known, before=before.hidden_in(s, where),
+                given=s.hidden(suppressed) - first,
+            )  # fmt: skip
+            for p in found:
+                suppressed |= set(s.rows_at[p])
+    rule[list(suppressed - primary_rows)] = "secondary"
     status = rule.map(lambda r: "published" if not r else "secondary" if r == "secondary" else "primary")
     return group.assign(disclosure=status, rule=rule)
 
@@ -89,67 +140,78 @@ def audit_results(
     previous: pd.DataFrame | None = None,
     workers: int | None = None,
 ) -> pd.DataFrame:
-    """Every suppressed cell of `protect_results`' output with the interval a reader can still narrow its count
-    to (`lower`, `upper`), from every relation that adds up in the results and the previous release's published
-    cells, and `exposed`: a primary cell narrower than the threshold. Cells whose count adds up to nothing
-    (medians) have no interval and are never exposed by sums."""
+    """Every suppressed row of `protect_results`' output with the interval a reader can still narrow its count
+    to (`lower`, `upper`: of its numerator's series, else its denominator's), from every relation that adds up in
+    the results and the previous release's published cells, and `exposed`: a primary row that a reader can
+    narrow below the threshold in any of its series, or whose count another row publishes. Medians add up to
+    nothing: no interval, never exposed by sums."""
     rules = rules or load_rules()
     parents = units.drop_duplicates("unit_code").set_index("unit_code")
     before = _previous(previous)
-    suppressed = protected["disclosure"] != "published"
     jobs = [
-        (group, parents, before.part(key))
-        for key, group in protected.groupby(["indicator", "period"], sort=True)
-        if suppressed[group.index].any()
+        (group, parents, rules.threshold, before.part(int(period)))
+        for period, group in protected.groupby("period", sort=True)
+        if (group["disclosure"] != "published").any()
     ]
-    found = in_parallel(_audit_group, jobs, workers)
+    return _audited(in_parallel(_audit_period, jobs, workers))
+
+
+def _audited(found: list[pd.DataFrame]) -> pd.DataFrame:
     if not found:
         return pd.DataFrame(columns=AUDIT)
     out = pd.concat(found)
     out["width"] = out["upper"] - out["lower"]
-    out["exposed"] = out["disclosure"].eq("primary") & out["width"].lt(rules.threshold)
     return out[AUDIT].reset_index(drop=True)
 
 
-def _audit_group(job: tuple[pd.DataFrame, pd.DataFrame, _Previous]) -> pd.DataFrame:
-    """The suppressed cells of one indicator and period with their intervals (a job for `in_parallel`)."""
-    group, parents, before = job
-    hidden_rows = group.index[group["disclosure"] != "published"]
-    lower = pd.Series(np.nan, index=hidden_rows)
-    upper = lower.copy()
-    built = _reader_table(group, parents, before)
-    if built is not None:
-        position = {i: p for p, i in built.row_of.items()}
-        hidden = {position[i] for i in hidden_rows if i in position}
-        attack = Attack(built.table, hidden - built.known)
-        for p in hidden:
-            low, high = (built.table.counts[p],) * 2 if p in built.known else attack.interval(p)
-            lower[built.row_of[p]], upper[built.row_of[p]] = low, high
-    return group.loc[hidden_rows].assign(lower=lower, upper=upper)
+def _audit_period(job: tuple[pd.DataFrame, pd.DataFrame, int, _Previous]) -> pd.DataFrame:
+    """The suppressed rows of one period with their intervals (a job for `in_parallel`)."""
+    group, parents, threshold, before = job
+    return _audit_series(group, series_of(group, parents), threshold, before)
 
 
-def in_parallel(func: Callable[[Any], pd.DataFrame], jobs: list[Any], workers: int | None) -> list[pd.DataFrame]:
-    """`func` over `jobs` in order, in `workers` processes (default: one per CPU when there are many jobs; the
-    tables of each indicator and period are independent, so the result is the same either way)."""
+def _audit_series(group: pd.DataFrame, all_series: list[Series], threshold: int, before: _Previous) -> pd.DataFrame:
+    """The suppressed rows of one period with the interval of each, series by series."""
+    suppressed = set(group.index[group["disclosure"] != "published"])
+    primary_rows = group["disclosure"] == "primary"
+    sensitive = _sensitive(group["rule"].where(primary_rows, ""))
+    where = _where(group)
+    interval: dict[tuple[Hashable, str], tuple[float, float]] = {}
+    exposed: set[Hashable] = set()
+    for s in all_series:
+        hidden, known, primary = s.hidden(suppressed), before.known(s, where), s.primary(sensitive)
+        attack = Attack(s.table, hidden - known)
+        for p in hidden | primary:
+            count = s.table.counts[p]
+            low, high = attack.interval(p) if p in hidden and p not in known else (count, count)
+            for row in s.rows_at[p]:
+                interval[(row, s.column[row])] = (low, high)
+                if p in primary and high - low < threshold and sensitive.get(row) == s.column[row]:
+                    exposed.add(row)
+    rows = group.loc[sorted(suppressed, key=group.index.get_loc)]
+    order = {r: [sensitive[r]] if r in sensitive else list(COLUMNS) for r in rows.index}  # the sensitive one first
+    chosen = [next((interval[(r, c)] for c in order[r] if (r, c) in interval), (np.nan, np.nan)) for r in rows.index]
+    return rows.assign(
+        lower=[c[0] for c in chosen], upper=[c[1] for c in chosen], exposed=[r in exposed for r in rows.index]
+    )
+
+
+def in_parallel(func: Callable[[Any], Any], jobs: list[Any], workers: int | None) -> list[Any]:
+    """`func` over `jobs` in order, in `workers` processes (default: one per CPU when there are several periods;
+    the periods are independent, so the result is the same either way). Processes are started fresh (`spawn`),
+    never forked from one that holds a database connection; a script needs `if __name__ == "__main__":`."""
     if workers is None:
         workers = (os.cpu_count() or 1) if len(jobs) >= PARALLEL_FROM else 1
     if workers <= 1 or len(jobs) <= 1:
         return [func(job) for job in jobs]
-    context = multiprocessing.get_context("spawn")  # never fork a process that holds a database connection
+    context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
-        return list(pool.map(func, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
-
-
-def counted(cells: pd.DataFrame) -> pd.Series:
-    """The count each cell's disclosure rests on: the numerator of counts, shares and rates, the denominator of
-    ratios; missing where nothing adds up (medians)."""
-    by_numerator = cells["method"].isin(COUNTED)
-    by_denominator = cells["method"].isin(BY_DENOMINATOR)
-    return cells["numerator"].where(by_numerator, cells["denominator"].where(by_denominator)).astype(float)
+        return list(pool.map(func, jobs))
 
 
 def _primary_rule(group: pd.DataFrame, rules: DisclosureRules) -> pd.Series:
-    """Why each row is primary (`persons`, `denominator`) or empty."""
+    """Why each row is primary (`persons`, `denominator`) or empty; never for indicators whose catalogue entry
+    says `disclosure: none` (costs: kronor per inhabitant are about no persons)."""
     threshold = rules.threshold
     rule = pd.Series("", index=group.index, dtype=object)
     if rules.rates_follow_counts:
@@ -159,83 +221,76 @@ def _primary_rule(group: pd.DataFrame, rules: DisclosureRules) -> pd.Series:
         rule[small] = "denominator"
     persons = group["persons"].fillna(0)
     rule[(persons > 0) & (persons < threshold)] = "persons"
+    catalogue = load_catalogue()
+    public = group["indicator"].map(lambda i: i in catalogue and catalogue[i].disclosure == "none")
+    rule[public.astype(bool)] = ""  # the catalogue says these are about no persons (costs)
     return rule
 
 
-@dataclass(frozen=True)
-class _ReaderTable:
-    """One indicator and period as the reader's linear table of counted quantities."""
-
-    table: LinearTable
-    row_of: dict[int, Any]  # table position → row label of the results
-    known: set[int]  # positions a reader knows from the previous release
-    hidden_before: set[int]  # positions the previous release suppressed
-
-
-def _reader_table(group: pd.DataFrame, parents: pd.DataFrame, previous: _Previous) -> _ReaderTable | None:
-    values = counted(group)
-    rows = group[values.notna()]
-    if rows.empty:
-        return None
-    breakdowns = sorted(b for b in rows["breakdown"].unique() if b != "total")
-    cells = pd.DataFrame({"unit": rows["unit_code"].astype(str), "n": values[rows.index]}, index=rows.index)
-    for b in breakdowns:
-        cells[b] = rows["breakdown_value"].where(rows["breakdown"] == b, TOTAL).astype(str)
-    dims = ["unit", *breakdowns]
-    partitions = {"unit": _unit_partitions(sorted(cells["unit"].unique()), parents)}
-    for b in breakdowns:
-        partitions[b] = [(TOTAL, sorted(set(cells.loc[cells[b] != TOTAL, b])))]
-    table = from_cells(cells, dims, "n", partitions)
-    position = table.positions()
-    coordinates = list(cells[dims].itertuples(index=False, name=None))
-    row_of = {position[c]: i for i, c in zip(cells.index, coordinates, strict=True)}
-    released = zip(rows["unit_code"], rows["breakdown"], rows["breakdown_value"], strict=True)
-    as_released = [((str(u), str(b), str(v)), c) for (u, b, v), c in zip(released, coordinates, strict=True)]
-    key = (group["indicator"].iloc[0], int(group["period"].iloc[0]))
-    counts, hidden = previous.counts.get(key, {}), previous.hidden.get(key, set())
-    known = known_cells(table, {c: counts[r] for r, c in as_released if r in counts})  # in the table's coordinates
-    return _ReaderTable(table, row_of, known, {position[c] for r, c in as_released if r in hidden})
+def _sensitive(rule: pd.Series) -> dict[Hashable, str]:
+    """Which count of each primary row is the small one: its numerator (rule `persons`: the persons behind it)
+    or its denominator (rule `denominator`). Only that count must stay uncertain; the other one may be large and
+    published elsewhere (BU03C's denominator is all the referrals of the unit)."""
+    return {r: "numerator" if v == "persons" else "denominator" for r, v in rule.items() if v in PRIMARY_RULES}
 
 
 @dataclass(frozen=True)
 class _Previous:
-    """What the previous release tells a reader, by indicator and period, then unit and breakdown: the counts
-    it published, and the cells it suppressed."""
+    """What the previous release tells a reader, by period: the counts it published (by indicator, unit,
+    breakdown, column) and the cells it suppressed (by indicator, unit, breakdown)."""
 
-    counts: dict[tuple[str, int], dict[tuple[str, ...], float]]
-    hidden: dict[tuple[str, int], set[tuple[str, ...]]]
+    counts: dict[int, dict[tuple[str, ...], float]] = field(default_factory=dict)
+    hidden: dict[int, set[tuple[str, ...]]] = field(default_factory=dict)
 
-    def part(self, key: Any) -> _Previous:
-        """Only what concerns one indicator and period (all a job needs)."""
-        return _Previous({key: self.counts.get(key, {})}, {key: self.hidden.get(key, set())})
+    def part(self, period: int) -> _Previous:
+        """Only one period (all a job needs)."""
+        return _Previous({period: self.counts.get(period, {})}, {period: self.hidden.get(period, set())})
+
+    def known(self, s: Series, where: dict[Hashable, tuple[str, ...]]) -> set[int]:
+        """The cells of `s` a reader knows: published before by some row, with the count they have now.
+        `where` gives each row's indicator, structure, unit and breakdown (`_where`)."""
+        counts = self.counts.get(s.key[0], {})
+        if not counts:
+            return set()
+        return {
+            p
+            for p, rows in s.rows_at.items()
+            if any(counts.get((*where[r], s.column[r])) == s.table.counts[p] for r in rows)
+        }
+
+    def hidden_in(self, s: Series, where: dict[Hashable, tuple[str, ...]]) -> set[int]:
+        """The cells of `s` some row of which the previous release suppressed."""
+        hidden = self.hidden.get(s.key[0], set())
+        if not hidden:
+            return set()
+        return {p for p, rows in s.rows_at.items() if any(where[r] in hidden for r in rows)}
+
+
+WHERE = ["indicator", "structure", "unit_code", "breakdown", "breakdown_value"]
+
+
+def _where(group: pd.DataFrame) -> dict[Hashable, tuple[str, ...]]:
+    """Each row's place, as the previous release's cells are keyed."""
+    return dict(zip(group.index, group[WHERE].astype(str).itertuples(index=False, name=None), strict=True))
 
 
 def _previous(previous: pd.DataFrame | None) -> _Previous:
-    found = _Previous({}, {})
+    found = _Previous()
     if previous is None or previous.empty:
         return found
     if "disclosure" in previous.columns:
         suppressed = previous["disclosure"] != "published"
     else:  # a release's cells: a suppressed cell's numbers are empty
         suppressed = previous["symbol"].ne("") & previous["numerator"].isna()
-    values = counted(previous)
-    for row, hidden, value in zip(previous.itertuples(index=False), suppressed, values, strict=True):
-        key = (row.indicator, int(row.period))
-        coordinates = (str(row.unit_code), str(row.breakdown), str(row.breakdown_value))
+    keys = previous[WHERE].astype(str)
+    for where, period, hidden, numerator, denominator in zip(
+        keys.itertuples(index=False, name=None), previous["period"].astype(int), suppressed,
+        previous["numerator"], previous["denominator"], strict=True,
+    ):  # fmt: skip
         if hidden:
-            found.hidden.setdefault(key, set()).add(coordinates)
-        elif not pd.isna(value):
-            found.counts.setdefault(key, {})[coordinates] = float(value)
+            found.hidden.setdefault(period, set()).add(where)
+            continue
+        for column, value in zip(COLUMNS, (numerator, denominator), strict=True):
+            if not pd.isna(value):
+                found.counts.setdefault(period, {})[(*where, column)] = float(value)
     return found
-
-
-def _unit_partitions(units: list[str], parents: pd.DataFrame) -> list[tuple[str, list[str]]]:
-    """Each unit present whose children (of one level: districts, or administrations) are present too."""
-    present = set(units)
-    groups: dict[tuple[str, str], list[str]] = {}
-    for unit in units:
-        if unit in parents.index:
-            parent = parents.at[unit, "parent_code"]
-            if isinstance(parent, str) and parent in present:
-                groups.setdefault((parent, str(parents.at[unit, "level"])), []).append(unit)
-    return [(parent, sorted(children)) for (parent, _), children in sorted(groups.items())]

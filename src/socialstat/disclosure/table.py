@@ -238,10 +238,11 @@ def from_cells(
     counts = [float(v) for v in table[count]]
     relations = set()
     for j, d in enumerate(dimensions):
+        at: dict[str, list[tuple[tuple[str, ...], int]]] = {}  # the cells at each value of this dimension
+        for coordinates, i in position.items():
+            at.setdefault(coordinates[j], []).append((coordinates, i))
         for parent, children in partitions.get(d, ()):
-            for coordinates, i in position.items():
-                if coordinates[j] != parent:
-                    continue
+            for coordinates, i in at.get(parent, ()):
                 kids = [position.get((*coordinates[:j], c, *coordinates[j + 1 :])) for c in children]
                 if any(k is None for k in kids):
                     continue

@@ -299,6 +299,8 @@ def parse_indicator(raw: dict[str, Any], source: str) -> Indicator:
             continue
         if b not in columns or not (columns[b].codes or columns[b].type == "boolean"):
             raise SpecificationError(f"{where}: breakdown {b!r} is neither sex, an age band nor a coded column")
+    if raw.get("disclosure", "persons") not in ("persons", "none"):
+        raise SpecificationError(f"{where}: disclosure must be 'persons' (the default) or 'none' (about no persons)")
     needs_person = numerator.age is not None or any(b in ("sex", *AGE_BANDS) for b in breakdowns)
     if needs_person and person_column(numerator) is None:
         raise SpecificationError(f"{where}: age and sex need a column referencing persons in {numerator.table}")

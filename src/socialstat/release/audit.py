@@ -15,12 +15,16 @@ from typing import Any
 
 import pandas as pd
 
-from socialstat.disclosure.results import AUDIT, BY_DENOMINATOR, KEY, audit_results
+from socialstat.disclosure.results import AUDIT, KEY, audit_results
 from socialstat.disclosure.rules import DisclosureRules
 from socialstat.errors import ReleaseError
 from socialstat.store.connect import Store
 
-RECORD = ["release_name", "release_sha256", *KEY, "disclosure", "rule", "counted", "lower", "upper", "exposed"]
+HIDDEN = ["numerator", "denominator", "value", "lower", "upper"]  # what a release empties in a suppressed cell
+RECORD = [
+    "release_name", "release_sha256", *KEY, "disclosure", "rule", "numerator", "denominator", "lower", "upper",
+    "exposed",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -71,14 +75,10 @@ def audit_protected(
     return AuditResult(audit_results(protected, units, rules=rules, previous=previous), rules.threshold)
 
 
-def record_frame(name: str, content: str, protected: pd.DataFrame, audit: AuditResult) -> pd.DataFrame:
-    """The disclosure record of a release: each suppressed cell with its rule, count and interval."""
-    suppressed = protected[protected["disclosure"] != "published"]
-    counted = suppressed["numerator"].where(~suppressed["method"].isin(BY_DENOMINATOR), suppressed["denominator"])
-    rows = suppressed[KEY].assign(counted=counted.astype(float).to_numpy())
-    rows = rows.merge(audit.cells, on=KEY, how="left", validate="one_to_one")
-    rows = rows.assign(release_name=name, release_sha256=content)
-    rows["exposed"] = rows["exposed"].fillna(False).astype(bool)
+def record_frame(name: str, content: str, audit: AuditResult) -> pd.DataFrame:
+    """The disclosure record of a release: each suppressed cell with its rule, numbers and interval."""
+    rows = audit.cells.assign(release_name=name, release_sha256=content)
+    rows["exposed"] = rows["exposed"].astype(bool)
     rows["period"] = rows["period"].astype("int64")
     return rows[RECORD]
 
@@ -109,27 +109,28 @@ def audit_release(store: Store, release: Any, previous: pd.DataFrame | None) -> 
     content = str(manifest["content_sha256"])
     record = read_record(store, content)
     cells = release.cells()
-    suppressed = cells[cells["symbol"] == manifest["disclosure_rules"]["suppressed_symbol"]]
+    symbol = manifest["disclosure_rules"]["suppressed_symbol"]
+    suppressed = cells[cells["symbol"] == symbol]
     if len(record) != len(suppressed):
         raise ReleaseError(
             f"release {release.name}: the store's disclosure record holds {len(record)} cells, the release "
             f"suppresses {len(suppressed)}; audit against the store the release was created from"
         )
-    protected = cells.merge(record[[*KEY, "disclosure", "rule", "counted"]], on=KEY, how="left", indicator=True)
-    unmatched = int((protected.loc[protected["symbol"] == "..", "_merge"] != "both").sum())
+    confidential = record[[*KEY, "disclosure", "rule", "numerator", "denominator"]]
+    protected = cells.merge(confidential, on=KEY, how="left", indicator=True, suffixes=("", "_record"))
+    hidden = protected["_merge"] == "both"
+    unmatched = int((protected["symbol"].eq(symbol) & ~hidden).sum())
     if unmatched:
         raise ReleaseError(f"release {release.name}: {unmatched} suppressed cells are not in the disclosure record")
-    hidden = protected["_merge"] == "both"
-    if protected.loc[hidden, ["numerator", "denominator", "value"]].notna().any().any():
+    if protected.loc[hidden, HIDDEN].notna().any().any():
         raise ReleaseError(f"release {release.name}: a cell the record suppresses shows a number")
-    by_denominator = protected["method"].isin(BY_DENOMINATOR)
-    protected.loc[hidden & ~by_denominator, "numerator"] = protected.loc[hidden & ~by_denominator, "counted"]
-    protected.loc[hidden & by_denominator, "denominator"] = protected.loc[hidden & by_denominator, "counted"]
+    for column in ["numerator", "denominator"]:  # as published, and the record's where a cell is hidden
+        protected[column] = protected[column].where(~hidden, protected[f"{column}_record"])
     protected["disclosure"] = protected["disclosure"].fillna("published")
     protected["persons"] = float("nan")  # not needed: the record says which cells are primary
     rules = DisclosureRules(**manifest["disclosure_rules"])
     units = store.table("units").execute()
-    result = audit_protected(protected.drop(columns="_merge"), units, rules, previous)
+    result = audit_protected(protected[[*cells.columns, "disclosure", "rule", "persons"]], units, rules, previous)
     updated = record.drop(columns=["lower", "upper", "exposed"]).merge(
         result.cells[[*KEY, "lower", "upper", "exposed"]], on=KEY, how="left"
     )

@@ -34,12 +34,12 @@ import numpy as np
 import pandas as pd
 
 from socialstat import __version__
-from socialstat.disclosure.results import protect_results
+from socialstat.disclosure.results import protect_and_audit
 from socialstat.disclosure.rules import DisclosureRules, load_rules
 from socialstat.errors import ReleaseError
 from socialstat.indicators import compute
 from socialstat.indicators.spec import load_catalogue
-from socialstat.release.audit import audit_protected, delete_record, record_frame, write_record
+from socialstat.release.audit import AuditResult, delete_record, record_frame, write_record
 from socialstat.release.metadata import metadata
 from socialstat.store.connect import Store
 
@@ -95,8 +95,8 @@ def create_release(
     previous = _latest(out)
     known = previous.cells() if previous else None
     units = store.table("units").execute()
-    protected = protect_results(results, units, rules=rules, previous=known)
-    audit = audit_protected(protected, units, rules, known)
+    protected, audited = protect_and_audit(results, units, rules=rules, previous=known)
+    audit = AuditResult(audited, rules.threshold)
     if not audit.passed:
         raise ReleaseError("\n".join(["the release was not written:", *audit.lines()]))
     cells = _published(protected, rules)
@@ -114,7 +114,7 @@ def create_release(
         for file in partial.iterdir():
             file.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         recorded = manifest["content_sha256"]
-        write_record(store, recorded, record_frame(name, recorded, protected, audit))
+        write_record(store, recorded, record_frame(name, recorded, audit))
         os.rename(partial, target)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
