@@ -147,6 +147,21 @@ def test_the_cli_creates_lists_and_shows_releases(tmp_path: Path) -> None:
     audited = runner.invoke(cli, ["audit", "cli", "--out", out, "--db", db])
     assert audited.exit_code == 0, audited.output
     assert "Audit passed" in audited.output
+    rules = tmp_path / "strict.yaml"
+    rules.write_text("threshold: 10\nrounding: 5\n", encoding="utf-8")
+    stricter = [*args[:7], "strict", *args[8:], "--rules", str(rules)]
+    # Beside "cli", a stricter threshold cannot hide what "cli" already published: nothing is written.
+    refused = runner.invoke(cli, stricter)
+    assert refused.exit_code == 1
+    assert "Audit FAILED" in refused.output
+    assert "strict" not in runner.invoke(cli, ["release", "list", "--out", out]).output
+    elsewhere = str(tmp_path / "strict-releases")
+    made = runner.invoke(cli, [*stricter[:11], elsewhere, *stricter[12:]])
+    assert made.exit_code == 0, made.output
+    shown = json.loads(runner.invoke(cli, ["release", "show", "strict", "--out", elsewhere]).output)
+    assert (shown["disclosure_rules"]["threshold"], shown["disclosure_rules"]["rounding"]) == (10, 5)
+    default = json.loads(runner.invoke(cli, ["release", "show", "cli", "--out", out]).output)
+    assert shown["cells"]["suppressed"] >= default["cells"]["suppressed"]
 
 
 def test_the_audit_fails_a_release_that_publishes_what_protected_a_cell(tmp_path: Path) -> None:

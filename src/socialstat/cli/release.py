@@ -30,12 +30,18 @@ def release() -> None:
     "--structure", "structures", multiple=True, help="Unit structures (repeatable; default: GR and Göteborg)."
 )
 @click.option("--indicator", "ids", multiple=True, help="Only these indicators (repeatable; default: all).")
+@click.option(
+    "--rules",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Disclosure rules (YAML like the shipped rules.yaml: threshold, rates_follow_counts, rounding, symbols).",
+)
 @out_option
 @db_option
 @reports_errors
 def release_create(
     year: int, name: str | None, first_year: int | None, structures: tuple[str, ...], ids: tuple[str, ...],
-    out: Path, db: str | None,
+    rules: str | None, out: Path, db: str | None,
 ) -> None:  # fmt: skip
     """Compute the catalogue, protect it with the disclosure rules and write an immutable release folder.
 
@@ -43,13 +49,15 @@ def release_create(
     Example:
       socialstat release create --year 2024 --name 2024-demo
     """
+    from socialstat.disclosure import load_rules
     from socialstat.release import DEFAULT_STRUCTURES, create_release
     from socialstat.store import open_store
 
+    chosen = load_rules(rules)
     with open_store(db) as store:
         made = create_release(
             store, year=year, name=name, out=out, structures=structures or DEFAULT_STRUCTURES, first_year=first_year,
-            ids=list(ids) or None,
+            ids=list(ids) or None, rules=chosen,
         )  # fmt: skip
     counts, audit = made.manifest["cells"], made.manifest["audit"]
     click.echo(
