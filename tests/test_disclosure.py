@@ -192,6 +192,11 @@ def _results(rows: list[tuple[str, str, str, float, int]], method: str = "count"
     return frame.assign(indicator="X01", structure="s", period=2022, denominator=float("nan"), method=method)
 
 
+BY_SEX = [  # a municipality M, its districts d1 and d2, by sex; d1|F rests on 3 persons
+    ("M", "total", "total", 60, 60), ("M", "sex", "F", 25, 25), ("M", "sex", "M", 35, 35),
+    ("d1", "total", "total", 22, 22), ("d1", "sex", "F", 3, 3), ("d1", "sex", "M", 19, 19),
+    ("d2", "total", "total", 38, 38), ("d2", "sex", "F", 22, 22), ("d2", "sex", "M", 16, 16),
+]  # fmt: skip
 KEY_COLUMNS = ["indicator", "structure", "unit_code", "period", "breakdown", "breakdown_value"]
 UNITS = pd.DataFrame(
     {
@@ -205,11 +210,7 @@ UNITS = pd.DataFrame(
 def test_indicator_results_are_protected_across_units_and_breakdowns() -> None:
     from socialstat.disclosure.results import protect_results
 
-    rows = [
-        ("M", "total", "total", 60, 60), ("M", "sex", "F", 25, 25), ("M", "sex", "M", 35, 35),
-        ("d1", "total", "total", 22, 22), ("d1", "sex", "F", 3, 3), ("d1", "sex", "M", 19, 19),
-        ("d2", "total", "total", 38, 38), ("d2", "sex", "F", 22, 22), ("d2", "sex", "M", 16, 16),
-    ]  # fmt: skip
+    rows = BY_SEX
     out = protect_results(_results(rows), UNITS)
     status = out.set_index(["unit_code", "breakdown_value"])["disclosure"]
     assert status[("d1", "F")] == "primary"
@@ -281,11 +282,7 @@ def test_the_audit_finds_a_cell_that_subtraction_recovers() -> None:
 def test_a_re_release_of_the_same_figures_keeps_its_pattern_and_passes_the_audit() -> None:
     from socialstat.disclosure.results import audit_results, protect_results
 
-    rows = [
-        ("M", "total", "total", 60, 60), ("M", "sex", "F", 25, 25), ("M", "sex", "M", 35, 35),
-        ("d1", "total", "total", 22, 22), ("d1", "sex", "F", 3, 3), ("d1", "sex", "M", 19, 19),
-        ("d2", "total", "total", 38, 38), ("d2", "sex", "F", 22, 22), ("d2", "sex", "M", 16, 16),
-    ]  # fmt: skip
+    rows = BY_SEX
     first = protect_results(_results(rows), UNITS)
     published = first.assign(numerator=first["numerator"].mask(first["disclosure"] != "published"))
     published = published.drop(columns=["disclosure", "rule"])  # as a release shows it
@@ -297,11 +294,7 @@ def test_a_re_release_of_the_same_figures_keeps_its_pattern_and_passes_the_audit
 def test_protection_in_parallel_processes_gives_the_same_pattern() -> None:
     from socialstat.disclosure.results import audit_results, protect_and_audit, protect_results
 
-    rows = [
-        ("M", "total", "total", 60, 60), ("M", "sex", "F", 25, 25), ("M", "sex", "M", 35, 35),
-        ("d1", "total", "total", 22, 22), ("d1", "sex", "F", 3, 3), ("d1", "sex", "M", 19, 19),
-        ("d2", "total", "total", 38, 38), ("d2", "sex", "F", 22, 22), ("d2", "sex", "M", 16, 16),
-    ]  # fmt: skip
+    rows = BY_SEX
     years = pd.concat([_results(rows).assign(period=year) for year in (2021, 2022, 2023)], ignore_index=True)
     one = protect_results(years, UNITS, workers=1)
     two = protect_results(years, UNITS, workers=2)

@@ -39,12 +39,11 @@ from socialstat.disclosure.rules import DisclosureRules, load_rules
 from socialstat.errors import ReleaseError
 from socialstat.indicators import compute
 from socialstat.indicators.spec import load_catalogue
-from socialstat.release.audit import AuditResult, delete_record, record_frame, write_record
+from socialstat.release.audit import HIDDEN, AuditResult, delete_record, record_frame, write_record
 from socialstat.release.metadata import metadata
 from socialstat.store.connect import Store
 
 DEFAULT_STRUCTURES = ("municipalities", "gr", "goteborg-administrations", "goteborg-districts")
-HIDDEN = ["numerator", "denominator", "value", "lower", "upper"]  # emptied where a cell is suppressed
 COLUMNS = ["indicator", "indicator_title", "structure", "unit_code", "period", "breakdown", "breakdown_value",
            "value", "lower", "upper", "numerator", "denominator", "method", "status", "symbol", "note"]  # fmt: skip
 FORMAT = "socialstat-release/1"  # the manifest's first field: what the folder is
