@@ -144,9 +144,12 @@ def test_the_cli_creates_lists_and_shows_releases(tmp_path: Path) -> None:
     again = runner.invoke(cli, args)
     assert again.exit_code == 1
     assert "exists already" in again.output
-    audited = runner.invoke(cli, ["audit", "cli", "--out", out, "--db", db])
+    audited = runner.invoke(cli, ["audit", "cli", "--out", out, "--db", db, "--cells", "3"])
     assert audited.exit_code == 0, audited.output
     assert "Audit passed" in audited.output
+    narrowest = audited.output.split("(confidential: do not publish):\n")[1].splitlines()
+    assert 1 <= len(narrowest) <= 3
+    assert narrowest[0].split()[:2] == ["primary", "persons"]
     rules = tmp_path / "strict.yaml"
     rules.write_text("threshold: 10\nrounding: 5\n", encoding="utf-8")
     stricter = [*args[:7], "strict", *args[8:], "--rules", str(rules)]

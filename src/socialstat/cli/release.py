@@ -133,19 +133,23 @@ def release_diff(before: str, after: str, cells: Path | None, as_json: bool, out
 
 @click.command()
 @click.argument("name")
+@click.option(
+    "--cells", "show", type=int, default=0, help="Also print the N narrowest suppressed cells (confidential)."
+)
 @out_option
 @db_option
 @reports_errors
-def audit(name: str, out: Path, db: str | None) -> None:
+def audit(name: str, show: int, out: Path, db: str | None) -> None:
     """Audit a release: the interval a reader can narrow each suppressed cell to, from everything it and the
     previous release publish. Exits 1 if any cell on 1-4 persons can be narrowed below the threshold.
 
     The per-cell record (rule, primary or secondary, interval) is confidential and stays in the store
-    (table disclosure_record); this prints counts, and the cells that fail.
+    (table disclosure_record); this prints counts, the cells that fail, and with --cells the narrowest cells
+    (for the analyst's terminal: never publish them).
 
     \b
     Example:
-      socialstat audit 2024
+      socialstat audit 2024 --cells 10
     """
     import sys
 
@@ -157,6 +161,8 @@ def audit(name: str, out: Path, db: str | None) -> None:
     with open_store(db) as store:
         result = audit_release(store, chosen, previous.cells() if previous else None)
     click.echo("\n".join(result.lines()))
+    if show > 0:
+        click.echo("\n".join(result.narrowest(show)))
     if not result.passed:
         sys.exit(1)
 

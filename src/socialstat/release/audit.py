@@ -67,6 +67,18 @@ class AuditResult:
             )
         return out
 
+    def narrowest(self, n: int) -> list[str]:
+        """The `n` narrowest audited cells, primary first: rule, status and interval (confidential)."""
+        audited = self.cells[self.cells["width"].notna()].assign(first=self.cells["disclosure"] != "primary")
+        chosen = audited.sort_values(["first", "width", *KEY]).head(n)
+        out = [f"The {len(chosen)} narrowest suppressed cells (confidential: do not publish):"]
+        for row in chosen.itertuples(index=False):
+            out.append(
+                f"  {row.disclosure:<9} {row.rule:<11} {row.indicator} {row.unit_code} {row.period} "
+                f"{row.breakdown}={row.breakdown_value}: [{row.lower:g}, {row.upper:g}]"
+            )
+        return out
+
 
 def audit_protected(
     protected: pd.DataFrame, units: pd.DataFrame, rules: DisclosureRules, previous: pd.DataFrame | None
