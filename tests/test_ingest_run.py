@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -270,31 +269,3 @@ def test_a_stage_left_by_a_crash_is_cleared_and_never_read(store: Store, tmp_pat
     schemas = {r[0] for r in con.execute("SELECT schema_name FROM information_schema.schemata").fetchall()}
     assert "ingest_stage" not in schemas
     assert list(store.table("referrals").execute()["referral_id"]) == ["R1"]
-
-
-def test_chunks_are_read_ahead_in_order_and_errors_come_through() -> None:
-    from socialstat.ingest.run import ahead
-
-    assert list(ahead(iter(range(50)), depth=2)) == list(range(50))
-
-    def failing() -> Iterator[int]:
-        yield 1
-        raise ValueError("chunk 2 is broken")
-
-    got: list[int] = []
-    with pytest.raises(ValueError, match="chunk 2 is broken"):
-        got.extend(ahead(failing(), depth=2))
-    assert got == [1]  # the chunk before the broken one came through, then the error
-    # A consumer that stops early stops the thread too (it does not read the rest of the file).
-    produced = []
-
-    def counting() -> Iterator[int]:
-        for i in range(1000):
-            produced.append(i)
-            yield i
-
-    for item in ahead(counting(), depth=2):
-        if item == 3:
-            break
-    assert len(produced) < 10
-    assert not [t for t in threading.enumerate() if t.name == "ingest-read-ahead"]

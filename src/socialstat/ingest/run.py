@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import queue
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import ibis
 import pandas as pd
@@ -42,8 +40,6 @@ ProgressCallback = Callable[[str, Progress], None]
 # The store's memory during ingest, unless its URL sets one: without a limit DuckDB keeps up to 80 % of the
 # machine's memory as cache, so its footprint would follow the file's size instead of staying flat.
 INGEST_MEMORY = "1GB"
-AHEAD = 2  # chunks read and transformed ahead of the one being staged
-T = TypeVar("T")
 
 
 @dataclass
@@ -226,9 +222,9 @@ def _stage_file(
     result.encoding = opened.encoding
     batch = stage.batch(table, str(result.batch_id))
     batch.sha256 = sha
-    for rows, transformed in ahead(((len(c), transform(c, context)) for c in chunks), depth=AHEAD):
-        result.rows_read += rows
-        batch.add(transformed)
+    for chunk in chunks:
+        result.rows_read += len(chunk)
+        batch.add(transform(chunk, context))
         if progress:
             progress(path.name, opened.progress)
     batch.set_aside_duplicates(staged)
@@ -241,48 +237,6 @@ def _stage_file(
             f"{result.rows_loaded}, quarantined {result.rows_quarantined}); nothing was loaded. Please report this bug"
         )
     return result, batch
-
-
-def ahead(items: Iterator[T], *, depth: int) -> Iterator[T]:
-    """`items` produced in a thread up to `depth` ahead of the consumer: the next chunk is read and transformed
-    (Arrow and pandas) while this one is staged in the store (DuckDB, which lets go of the interpreter lock),
-    so the two cores work at once. Memory stays bounded by `depth` chunks; an error in the thread is raised
-    here; when the consumer stops (an error, Ctrl-C) the thread stops at its next item."""
-    slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        slots.put(("item", item), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            slots.put(("end", None))
-        except BaseException as exc:  # handed to the consumer, which raises it
-            slots.put(("error", exc))
-
-    worker = threading.Thread(target=produce, name="ingest-read-ahead", daemon=True)
-    worker.start()
-    try:
-        while True:
-            kind, value = slots.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            yield value
-    finally:
-        stop.set()
-        while worker.is_alive():  # let it notice the stop (it may be blocked on a full queue)
-            try:
-                slots.get_nowait()
-            except queue.Empty:
-                worker.join(timeout=0.1)
 
 
 def _publish(store: Store, batch: StagedBatch, result: FileResult, context: Context) -> None:
