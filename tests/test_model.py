@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from socialstat.errors import SpecificationError
 from socialstat.model import load_model
@@ -123,3 +124,11 @@ def test_malformed_specifications_are_rejected() -> None:
         )
     with pytest.raises(SpecificationError, match="repeats a code"):
         _parse_code_lists({"x": {"codes": [{"code": "a", "sv": "a", "en": "a"}, {"code": "a", "sv": "b", "en": "b"}]}})
+
+
+def test_a_label_split_by_an_unquoted_comma_is_refused() -> None:
+    raw = yaml.safe_load("situation:\n  codes:\n    - {code: '1', sv: Akut, en: Acute (shelter, outdoors)}\n")
+    with pytest.raises(SpecificationError, match="quote labels that hold a comma"):
+        _parse_code_lists(raw)
+    codes = load_model().codes("homelessness_situation")
+    assert codes.label("1", "en") == "Acute homelessness (shelter, outdoors, emergency housing)"

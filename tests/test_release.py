@@ -72,6 +72,8 @@ def test_a_release_is_protected_complete_and_immutable(store: Store, tmp_path: P
     assert meta["periods"] == [2023, 2024]
     assert set(meta["symbols"]) == {"..", "-"}
     assert set(cells["note"]) - {""} <= set(meta["footnotes"])
+    assert meta["areas"]["children_youth"] == {"sv": "Barn och unga", "en": "Children and young people"}
+    assert meta["breakdowns"]["kind"]["application"] == {"sv": "Ansökan", "en": "Application"}
 
 
 def test_the_audit_passes_and_its_record_stays_in_the_store(store: Store, tmp_path: Path) -> None:

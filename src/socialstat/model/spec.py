@@ -137,6 +137,12 @@ def _parse_code_lists(raw: Any) -> dict[str, CodeList]:
             codes = []
             for item in body["codes"]:
                 extra = {k: v for k, v in item.items() if k not in ("code", "sv", "en")}
+                empty = [k for k, v in extra.items() if v is None]
+                if empty:  # an unquoted comma in a flow mapping splits a label: `en: A (b, c)` gives key `c)`
+                    raise SpecificationError(
+                        f"codes.yaml: code {item.get('code')!r} of {name!r} has keys without values {empty}; "
+                        "quote labels that hold a comma"
+                    )
                 codes.append(Code(str(item["code"]), str(item["sv"]), str(item["en"]), extra))
         except (KeyError, TypeError) as exc:
             raise SpecificationError(f"codes.yaml: code list {name!r} is malformed ({exc})") from None

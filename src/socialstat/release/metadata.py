@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 
 from socialstat.disclosure.rules import DisclosureRules
-from socialstat.indicators.spec import Text, load_catalogue
+from socialstat.indicators.spec import Text, indicator_areas, load_catalogue
+from socialstat.model import load_model
 
 FOOTNOTES = {
     "approximate_units": Text(
@@ -28,6 +29,7 @@ FOOTNOTES = {
         "The data do not cover the whole year.",
     ),
 }
+YES_NO = {"true": Text("Ja", "Yes"), "false": Text("Nej", "No")}
 UNIT_COLUMNS = ["unit_code", "name_sv", "name_en", "level", "parent_code", "valid_from", "valid_to"]
 
 
@@ -60,7 +62,36 @@ def metadata(
             rules.zero_symbol: _text(Text("Inget finns att redovisa (noll).", "Nothing to report (zero).")),
         },
         "footnotes": {n: _text(FOOTNOTES[n]) for n in notes},
+        "areas": {a: _text(t) for a, t in indicator_areas().items()},
+        "breakdowns": breakdown_labels(cells),
     }
+
+
+def breakdown_labels(cells: pd.DataFrame) -> dict[str, dict[str, dict[str, str]]]:
+    """For each breakdown in `cells`, each value's Swedish and English label: from the model's code list of the
+    column the breakdown is named after, `Ja`/`Nej` for yes/no columns, else the value itself (age bands)."""
+    model = load_model()
+    lists: dict[str, str] = {}
+    booleans: set[str] = set()
+    for table in model.tables.values():
+        for column in table.columns:
+            if column.codes:
+                lists.setdefault(column.name, column.codes)
+            elif column.type == "boolean":
+                booleans.add(column.name)
+    found: dict[str, dict[str, dict[str, str]]] = {}
+    for breakdown, values in cells.groupby("breakdown")["breakdown_value"]:
+        labels = {}
+        for value in sorted(set(values)):
+            if breakdown in lists and value in model.codes(lists[str(breakdown)]).values():
+                code_list = model.codes(lists[str(breakdown)])
+                labels[value] = {"sv": code_list.label(value, "sv"), "en": code_list.label(value, "en")}
+            elif breakdown in booleans and value in YES_NO:
+                labels[value] = _text(YES_NO[value])
+            else:
+                labels[value] = {"sv": value, "en": value}
+        found[str(breakdown)] = labels
+    return found
 
 
 def _plain(value: Any) -> str | None:
