@@ -25,6 +25,8 @@ def test_demo_runs_end_to_end_and_reruns_in_place(tmp_path: Path, monkeypatch: p
     assert first.release.manifest["audit"]["passed"]
     assert first.release.manifest["years"] == [2023, 2024]
     assert not list((tmp_path / "demo").glob("results*"))
+    assert (first.export.path / "cells.csv").exists()
+    assert (first.export.path / "jsonstat" / "collection.json").exists()
     second = pipeline.run_demo(tmp_path / "demo", seed=5)  # a rerun replaces the previous demo
     assert second.summary.tables.equals(first.summary.tables)
     assert second.release.cells().equals(first.release.cells())

@@ -55,6 +55,10 @@ class ReleaseError(SocialstatError):
     """A release cannot be created or read (it exists already, its folder is not a release, ...)."""
 
 
+class ExportError(SocialstatError):
+    """A release cannot be exported (an unknown format, an output folder that holds something else, ...)."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One validation finding: which rule (reason code) failed where, and how often.

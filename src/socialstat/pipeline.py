@@ -2,8 +2,9 @@
 
 For now: synthesise Göteborg and GR (2015–2024) → create the store → load → ingest one municipality's
 case-management extracts → summarise → a release of 2024 (2015–2024): the indicator catalogue computed for the
-GR municipalities, GR, Göteborg's administrations and districts, protected by the disclosure rules and audited.
-Later stages (report, site) extend this function, not the CLI. The unprotected results are never written to
+GR municipalities, GR, Göteborg's administrations and districts, protected by the disclosure rules and audited →
+its exports as open data (CSV, Excel, Parquet, JSON-stat). Later stages (report, site) extend this function, not
+the CLI. The unprotected results are never written to
 disk: only the release is.
 
 One small municipality (Öckerö) does not come in as canonical data but the way a municipality's data do: its
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from socialstat.export import ExportResult, export_release
 from socialstat.ingest import list_profiles, load_profile
 from socialstat.ingest.run import IngestReport, ingest_files
 from socialstat.pseudonym import Pseudonymiser, load_secret, new_key_file
@@ -51,6 +53,7 @@ class DemoResult:
     summary: StoreSummary
     summary_file: Path
     release: Release
+    export: ExportResult
     ingest: IngestReport | None = None
     ingest_file: Path | None = None
 
@@ -63,7 +66,7 @@ def run_demo(out: str | Path, *, seed: int = DEMO_SEED) -> DemoResult:
     database = out / "socialstat.duckdb"
     for stale in (database, Path(f"{database}.wal")):
         stale.unlink(missing_ok=True)
-    for folder in (canonical, out / "extracts", out / "extract-source", out / "releases"):
+    for folder in (canonical, out / "extracts", out / "extract-source", out / "releases", out / "open-data"):
         shutil.rmtree(folder, ignore_errors=True)
     synth = generate(DEMO_PRESET, parse_years(DEMO_YEARS), seed, canonical)
     years = parse_years(DEMO_YEARS)
@@ -83,7 +86,8 @@ def run_demo(out: str | Path, *, seed: int = DEMO_SEED) -> DemoResult:
         ingest_file.write_text(json.dumps(ingest.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     summary_file = out / "summary.txt"
     summary_file.write_text(format_summary(summary) + "\n", encoding="utf-8")
-    return DemoResult(out, canonical, database, synth, summary, summary_file, release, ingest, ingest_file)
+    exported = export_release(release, out / "open-data" / DEMO_RELEASE)
+    return DemoResult(out, canonical, database, synth, summary, summary_file, release, exported, ingest, ingest_file)
 
 
 def _split_for_ingest(out: Path, canonical: Path, seed: int) -> bool:

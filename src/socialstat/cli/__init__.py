@@ -287,6 +287,7 @@ def demo(out: Path, seed: int | None) -> None:
         f"  release (published):      {result.release.path}: {made['cells']['total']} cells, "
         f"{made['cells']['suppressed']} suppressed, audit {'passed' if made['audit']['passed'] else 'FAILED'}"
     )
+    click.echo(f"  open data (exports):      {result.export.path}: {result.export.count} files")
     if result.ingest is not None:
         click.echo(f"  extracts (ingested):      {result.out / 'extracts'}")
         click.echo(f"  ingest reconciliation:    {result.ingest_file}")
@@ -305,11 +306,13 @@ def _write_or_print(text: str, out: Path | None) -> None:
         click.echo(text, nl=False)
 
 
+from socialstat.cli import export as _export  # noqa: E402
 from socialstat.cli import ingest as _ingest  # noqa: E402  (its commands join the group above)
 from socialstat.cli import release as _release  # noqa: E402
 
 _ingest.register(cli)
 _release.register(cli)
+_export.register(cli)
 
 
 def main() -> None:

@@ -1,0 +1,68 @@
+"""A release's cells as one long table: the shape of every export (CSV, Excel, Parquet), one row per cell.
+
+Built from the release folder only (its cells and metadata), never from the store. Columns, in order:
+
+indicator, indicator_title, indicator_title_en, area, structure, unit_code, unit_name, unit_name_en,
+parent_unit_code, unit_level, period, breakdown, breakdown_value, breakdown_label, value, lower, upper,
+numerator, denominator, status, note, method, quality.
+
+`status` is the symbol: `..` suppressed (its numbers empty), `-` zero, empty when published. A total is a row
+like any other: `breakdown` `total` and `breakdown_value` `Total`. `quality` is the data status (`ok`,
+`approximate`: a unit estimated from areas that do not match it exactly, `incomplete`: a year not whole) and
+`note` the key of its footnote in the metadata.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+TOTAL = "Total"
+COLUMNS = [
+    "indicator", "indicator_title", "indicator_title_en", "area", "structure", "unit_code", "unit_name",
+    "unit_name_en", "parent_unit_code", "unit_level", "period", "breakdown", "breakdown_value", "breakdown_label",
+    "value", "lower", "upper", "numerator", "denominator", "status", "note", "method", "quality",
+]  # fmt: skip
+NUMBERS = ["value", "lower", "upper", "numerator", "denominator"]
+
+
+def release_metadata(release: Any) -> dict[str, Any]:
+    """The release's metadata.json."""
+    return dict(json.loads((release.path / "metadata.json").read_text(encoding="utf-8")))
+
+
+def long_cells(release: Any) -> pd.DataFrame:
+    """Every cell of `release` (a `socialstat.release.Release`) as one row of the long table."""
+    cells = release.cells()
+    meta = release_metadata(release)
+    units = _latest_units(meta["units"])
+    indicators = meta["indicators"]
+    out = cells.assign(
+        indicator_title=cells["indicator"].map(lambda i: indicators[i]["title"]["sv"]),
+        indicator_title_en=cells["indicator"].map(lambda i: indicators[i]["title"]["en"]),
+        area=cells["indicator"].map(lambda i: indicators[i]["area"]),
+        unit_name=cells["unit_code"].map(lambda u: units.get(u, {}).get("name_sv")),
+        unit_name_en=cells["unit_code"].map(lambda u: units.get(u, {}).get("name_en")),
+        parent_unit_code=cells["unit_code"].map(lambda u: units.get(u, {}).get("parent_code")),
+        unit_level=cells["unit_code"].map(lambda u: units.get(u, {}).get("level")),
+        quality=cells["status"],
+        status=cells["symbol"],
+    )
+    labels = meta.get("breakdowns", {})
+    out["breakdown_label"] = [
+        labels.get(b, {}).get(v, {}).get("sv", v) for b, v in zip(out["breakdown"], out["breakdown_value"], strict=True)
+    ]
+    total = out["breakdown"] == "total"
+    out.loc[total, "breakdown_value"] = TOTAL
+    out.loc[total, "breakdown_label"] = TOTAL
+    return out[COLUMNS].reset_index(drop=True)
+
+
+def _latest_units(units: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each unit's latest version (a unit can have several periods of validity)."""
+    found: dict[str, dict[str, Any]] = {}
+    for unit in sorted(units, key=lambda u: (u["unit_code"], u.get("valid_from") or "")):
+        found[unit["unit_code"]] = unit
+    return found
