@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import warnings
@@ -13,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from pyaxis import pyaxis
 from pyjstat import pyjstat
 
 from socialstat.cli import cli
@@ -20,12 +23,15 @@ from socialstat.errors import ExportError
 from socialstat.export import export_release
 from socialstat.export.jsonstat import check_jsonstat
 from socialstat.export.long import COLUMNS, NUMBERS, long_cells
+from socialstat.export.px import BREAKDOWNS
+from socialstat.px import read_px
 from socialstat.release import Release, create_release
 from socialstat.store import init_store, load_canonical
 from socialstat.synth import generate, parse_years
 
 IDS = ["BU01", "BU02", "EB01", "EB02", "VI01"]  # counts, shares, ratios; breakdowns by kind, sex and age
 DATA = Path(__file__).parent / "data" / "jsonstat"
+BREAKDOWN_SV = {b: names[0] for b, names in BREAKDOWNS.items()}
 KEY = ["indicator", "structure", "unit_code", "period", "breakdown", "breakdown_value"]
 
 
@@ -193,3 +199,32 @@ def test_the_cli_exports_chosen_formats_and_refuses_what_it_cannot(release: Rele
         export_release(release, foreign)
     assert (foreign / "notes.txt").exists()
     assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_px_files_read_back_in_both_languages_and_in_pyaxis(release: Release, exported: Path) -> None:
+    files = sorted((exported / "px").glob("*.px"))
+    expected = _expected(release)
+    seen: set[tuple[object, ...]] = set()
+    for path in files:
+        table = read_px(path)
+        assert table.metadata.languages == ("sv", "en")
+        indicator, structure, breakdown = path.stem.split("-", 2)
+        sv, en = table.to_frame("sv"), table.to_frame("en")
+        assert sv["value"].equals(en["value"])
+        for row in sv.itertuples(index=False):
+            cell = row._asdict()
+            value = "Total" if breakdown == "total" else cell[f"{BREAKDOWN_SV.get(breakdown, breakdown)}_code"]
+            key = (indicator, structure, cell["enhet_code"], int(cell["år"]),
+                   "total" if value == "Total" else breakdown, value)  # fmt: skip
+            if key not in expected.index:
+                assert cell["symbol"] == "."  # no such cell in the release: cannot occur
+                continue
+            want = expected.loc[key]
+            assert (cell["symbol"] or "") == want["status_symbol"] or (cell["symbol"] == "." and pd.isna(want["value"]))
+            if want["status_symbol"] != "..":
+                assert cell["value"] == pytest.approx(want["value"] if want["status_symbol"] != "-" else 0.0, rel=1e-14)
+            seen.add(key)
+        with contextlib.redirect_stdout(io.StringIO()):  # pyaxis prints a line for a multilingual file
+            parsed = pyaxis.parse(uri=str(path), encoding="utf-8")
+        assert len(parsed["DATA"]) == len(sv)
+    assert seen == set(expected.index)

@@ -12,8 +12,8 @@ from socialstat.cli.common import reports_errors
 @click.command("export")
 @click.argument("name")
 @click.option(
-    "--format", "formats", default="csv,xlsx,parquet,jsonstat", show_default=True,
-    help="Comma-separated formats: csv, xlsx, parquet, jsonstat.",
+    "--format", "formats", default="csv,xlsx,parquet,jsonstat,px", show_default=True,
+    help="Comma-separated formats: csv, xlsx, parquet, jsonstat, px.",
 )  # fmt: skip
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write.")
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True, help="Labels' language.")

@@ -8,6 +8,7 @@
 - xlsx: `<release>.xlsx`, one sheet per area, a sheet of definitions and one about the release;
 - jsonstat: `jsonstat/<indicator>-<structure>-<breakdown>.json`, one JSON-stat 2.0 dataset per indicator
   table, and `jsonstat/collection.json` listing them;
+- px: `px/<indicator>-<structure>-<breakdown>.px`, one PX file per indicator table, Swedish and English;
 
 and with every export `metadata.json` and `manifest.json` (the release's) and `export.json` (the release's
 name and content hash, the licence, and every file with its SHA-256). The folder is written under a hidden

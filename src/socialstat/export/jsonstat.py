@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from socialstat.export.long import TOTAL
+from socialstat.export.long import TOTAL, indicator_tables
 
 WARNINGS = frozenset({"METRIC_UNIT_MISSING"})
 DIMENSION_LABELS = {
@@ -37,14 +37,9 @@ def datasets(long: pd.DataFrame, meta: dict[str, Any], manifest: dict[str, Any],
     tuple[str, dict[str, Any]]
 ]:  # fmt: skip
     """(name, dataset) for every indicator table of the long table of a release."""
-    for (indicator, structure), cells in long.groupby(["indicator", "structure"], sort=True):
-        totals = cells[cells["breakdown"] == "total"]
-        breakdowns = sorted(b for b in cells["breakdown"].unique() if b != "total")
-        if not breakdowns:
-            yield table_name(indicator, structure, "total"), _dataset(totals, None, meta, manifest, lang)
-        for b in breakdowns:
-            table = pd.concat([totals, cells[cells["breakdown"] == b]])
-            yield table_name(indicator, structure, b), _dataset(table, b, meta, manifest, lang)
+    for indicator, structure, breakdown, cells in indicator_tables(long):
+        chosen = None if breakdown == "total" else breakdown
+        yield table_name(indicator, structure, breakdown), _dataset(cells, chosen, meta, manifest, lang)
 
 
 def _dataset(

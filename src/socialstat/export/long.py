@@ -15,6 +15,7 @@ like any other: `breakdown` `total` and `breakdown_value` `Total`. `quality` is 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -58,6 +59,18 @@ def long_cells(release: Any) -> pd.DataFrame:
     out.loc[total, "breakdown_value"] = TOTAL
     out.loc[total, "breakdown_label"] = TOTAL
     return out[COLUMNS].reset_index(drop=True)
+
+
+def indicator_tables(long: pd.DataFrame) -> Iterator[tuple[str, str, str, pd.DataFrame]]:
+    """(indicator, structure, breakdown, cells) for every indicator table of the long table: each breakdown with
+    the indicator's totals (its `Total`), or the totals alone (breakdown `total`) for an indicator without one."""
+    for (indicator, structure), cells in long.groupby(["indicator", "structure"], sort=True):
+        totals = cells[cells["breakdown"] == "total"]
+        breakdowns = sorted(b for b in cells["breakdown"].unique() if b != "total")
+        if not breakdowns:
+            yield str(indicator), str(structure), "total", totals
+        for b in breakdowns:
+            yield str(indicator), str(structure), b, pd.concat([totals, cells[cells["breakdown"] == b]])
 
 
 def _latest_units(units: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

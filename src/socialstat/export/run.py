@@ -18,8 +18,10 @@ from socialstat.errors import ExportError
 from socialstat.export.excel import write_xlsx
 from socialstat.export.jsonstat import check_jsonstat, datasets
 from socialstat.export.long import long_cells, release_metadata
+from socialstat.export.px import px_tables
+from socialstat.px import write_px
 
-FORMATS = ("csv", "xlsx", "parquet", "jsonstat")
+FORMATS = ("csv", "xlsx", "parquet", "jsonstat", "px")
 DEFAULT_LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
 
 
@@ -100,6 +102,10 @@ def _write(
         write_xlsx(folder / f"{release.name}.xlsx", long, meta, release.manifest, lang, licence)
     if "jsonstat" in formats:
         _write_jsonstat(folder / "jsonstat", long, meta, release.manifest, lang)
+    if "px" in formats:
+        (folder / "px").mkdir()
+        for name, spec in px_tables(long, meta, release.manifest):
+            write_px(folder / "px" / f"{name}.px", spec)
 
 
 def _write_jsonstat(
