@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -21,6 +22,14 @@ db_option = click.option(
     metavar="URL",
     help="Store URL, e.g. duckdb:///socialstat.duckdb (default: $SOCIALSTAT_DB, else ./socialstat.duckdb).",
 )
+
+
+RELEASES_FOLDER: dict[str, Any] = {  # the folder of releases, for every command that reads or writes them
+    "type": click.Path(file_okay=False, path_type=Path),
+    "default": Path("releases"),
+    "show_default": True,
+    "help": "Folder of releases.",
+}
 
 
 def reports_errors(func: F) -> F:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from socialstat.cli.common import reports_errors
+from socialstat.cli.common import RELEASES_FOLDER, reports_errors
 
 
 @click.command("export")
@@ -18,13 +18,7 @@ from socialstat.cli.common import reports_errors
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write.")
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True, help="Labels' language.")
 @click.option("--licence", default=None, help="Licence text for the export's metadata (default: CC BY 4.0).")
-@click.option(
-    "--releases",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("releases"),
-    show_default=True,
-    help="Folder of releases.",
-)
+@click.option("--releases", **RELEASES_FOLDER)
 @reports_errors
 def export(name: str, formats: str, out: Path, lang: str, licence: str | None, releases: Path) -> None:
     """Export a release as open data (reads the release only, never the store).

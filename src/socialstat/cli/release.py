@@ -6,15 +6,9 @@ from pathlib import Path
 
 import click
 
-from socialstat.cli.common import db_option, reports_errors
+from socialstat.cli.common import RELEASES_FOLDER, db_option, reports_errors
 
-out_option = click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("releases"),
-    show_default=True,
-    help="Folder of releases.",
-)
+out_option = click.option("--out", **RELEASES_FOLDER)
 
 
 @click.group()
