@@ -1,19 +1,22 @@
-"""Create a release: compute the catalogue, protect it, and write an immutable folder that outputs read.
+"""Create a release: compute the catalogue, protect and audit it, and write an immutable folder that outputs read.
 
-`create_release` computes the indicators for the chosen structures and years, protects them with the disclosure
-rules (`socialstat.disclosure.results.protect_results`, treating the previous release's published cells as known),
-and writes `<out>/<name>/`:
+`create_release` computes the indicators for the chosen structures and years, protects and audits them in one
+pass (`socialstat.disclosure.results.protect_and_audit`, against the previous release in the same folder),
+refuses to write anything if the audit finds a cell on 1 to threshold−1 persons that a reader could narrow, and
+writes `<out>/<name>/`:
 
 - `cells.parquet` and `cells.csv`: one row per cell with the published value, interval, numerator and
-  denominator, and `symbol` (`..` suppressed, `-` zero); a suppressed cell's numbers are empty. No person keys,
-  no microdata, nothing of the quarantine, not the number of persons behind a cell, and not whether a suppressed
-  cell is primary or secondary (that would tell a reader it rests on 1–4 persons).
-- `manifest.json`: the release's name, year and years, structures, the code version, a hash of the catalogue, the
-  disclosure rules, the batches the store held, the counts of published and suppressed cells, and the SHA-256 of
-  each file and of the whole.
+  denominator, `symbol` (`..` suppressed, `-` zero) and `note`; a suppressed cell's numbers are empty. No person
+  keys, no microdata, nothing of the quarantine, not the number of persons behind a cell, and not whether a
+  suppressed cell is primary or secondary (that would tell a reader it rests on 1–4 persons).
+- `metadata.json` (`metadata.py`): the catalogue entries, units, periods, symbols, footnotes and labels.
+- `manifest.json`: format, name, years, structures, the code version, a hash of the catalogue, the disclosure
+  rules, the batches the store held, the counts of published and suppressed cells, the audit's counts, and the
+  SHA-256 of each file and of the whole.
 
-The folder is written under a hidden temporary name and renamed when complete, so a half-written release is
-never listed; an existing release is never overwritten, and its files are made read-only.
+The confidential side (each suppressed cell's rule and interval) goes to the store's `disclosure_record`
+(`audit.py`). The folder is written under a hidden temporary name and renamed when complete, so a half-written
+release is never listed; an existing release is never overwritten, and its files are made read-only.
 """
 
 from __future__ import annotations
