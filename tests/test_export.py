@@ -22,8 +22,7 @@ from socialstat.cli import cli
 from socialstat.errors import ExportError
 from socialstat.export import export_release
 from socialstat.export.jsonstat import check_jsonstat
-from socialstat.export.long import COLUMNS, NUMBERS, long_cells
-from socialstat.export.px import BREAKDOWNS
+from socialstat.export.long import BREAKDOWNS, COLUMNS, NUMBERS, long_cells
 from socialstat.px import read_px
 from socialstat.release import Release, create_release
 from socialstat.store import init_store, load_canonical

@@ -288,6 +288,7 @@ def demo(out: Path, seed: int | None) -> None:
         f"{made['cells']['suppressed']} suppressed, audit {'passed' if made['audit']['passed'] else 'FAILED'}"
     )
     click.echo(f"  open data (exports):      {result.export.path}: {result.export.count} files")
+    click.echo(f"  serve it (PxWeb API):     socialstat serve {result.release.path}")
     if result.ingest is not None:
         click.echo(f"  extracts (ingested):      {result.out / 'extracts'}")
         click.echo(f"  ingest reconciliation:    {result.ingest_file}")

@@ -1,4 +1,4 @@
-"""The export command: a release as open data files."""
+"""Open data commands: export a release as files, serve it over the PxWeb API 2.0."""
 
 from __future__ import annotations
 
@@ -38,6 +38,29 @@ def export(name: str, formats: str, out: Path, lang: str, licence: str | None, r
     click.echo(f"Exported release {name} to {done.path}: {done.count} files ({', '.join(chosen)})")
 
 
+@click.command()
+@click.argument("release_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@reports_errors
+def serve(release_dir: Path, host: str, port: int) -> None:
+    """Serve a release over an HTTP API that PxWeb API 2.0 clients read (read-only; never opens the store).
+
+    \b
+    Example:
+      socialstat serve releases/2024 --port 8000
+      curl http://127.0.0.1:8000/api/v2/tables
+    """
+    import uvicorn
+
+    from socialstat.api import create_app
+
+    app = create_app(release_dir)
+    click.echo(f"Serving release {release_dir} at http://{host}:{port}/api/v2 (Ctrl-C stops)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
 def register(group: click.Group) -> None:
     """Add this module's commands to the main group."""
     group.add_command(export)
+    group.add_command(serve)

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from socialstat.export.long import TOTAL, indicator_tables
+from socialstat.export.long import BREAKDOWNS, TOTAL, TOTAL_LABEL, indicator_tables
 
 WARNINGS = frozenset({"METRIC_UNIT_MISSING"})
 DIMENSION_LABELS = {
@@ -39,10 +39,10 @@ def datasets(long: pd.DataFrame, meta: dict[str, Any], manifest: dict[str, Any],
     """(name, dataset) for every indicator table of the long table of a release."""
     for indicator, structure, breakdown, cells in indicator_tables(long):
         chosen = None if breakdown == "total" else breakdown
-        yield table_name(indicator, structure, breakdown), _dataset(cells, chosen, meta, manifest, lang)
+        yield table_name(indicator, structure, breakdown), table_dataset(cells, chosen, meta, manifest, lang)
 
 
-def _dataset(
+def table_dataset(
     cells: pd.DataFrame, breakdown: str | None, meta: dict[str, Any], manifest: dict[str, Any], lang: str
 ) -> dict[str, Any]:
     first = cells.iloc[0]
@@ -62,11 +62,12 @@ def _dataset(
     if breakdown is not None:
         values = [TOTAL, *sorted(set(cells["breakdown_value"]) - {TOTAL})]
         labels = meta.get("breakdowns", {}).get(breakdown, {})
+        variable = BREAKDOWNS.get(breakdown, (breakdown, breakdown))
         dimension[breakdown] = {
-            "label": breakdown,
+            "label": variable[0] if lang == "sv" else variable[1],
             "category": {
                 "index": values,
-                "label": {v: labels.get(v, {}).get(lang, v) if v != TOTAL else TOTAL for v in values},
+                "label": {v: labels.get(v, {}).get(lang, v) if v != TOTAL else TOTAL_LABEL[lang] for v in values},
             },
         }
         ids.append(breakdown)

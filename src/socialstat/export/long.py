@@ -21,11 +21,20 @@ from typing import Any
 import pandas as pd
 
 TOTAL = "Total"
+TOTAL_LABEL = {"sv": "Totalt", "en": "Total"}  # the label of the Total category
 COLUMNS = [
     "indicator", "indicator_title", "indicator_title_en", "area", "structure", "unit_code", "unit_name",
     "unit_name_en", "parent_unit_code", "unit_level", "period", "breakdown", "breakdown_value", "breakdown_label",
     "value", "lower", "upper", "numerator", "denominator", "status", "note", "method", "quality",
 ]  # fmt: skip
+BREAKDOWNS = {  # the breakdown variables' names (Swedish, English)
+    "sex": ("kön", "sex"), "age_children": ("ålder", "age"), "age_adults": ("ålder", "age"),
+    "kind": ("slag", "kind"), "reporter": ("anmälare", "reporter"), "decision": ("beslut", "decision"),
+    "reason": ("skäl", "reason"), "household_type": ("hushållstyp", "household type"),
+    "household_with_children": ("hushåll med barn", "household with children"), "obstacle": ("hinder", "obstacle"),
+    "category": ("insats", "intervention"), "legal_basis": ("lagrum", "legal basis"),
+    "service_area": ("verksamhetsområde", "service area"), "situation": ("situation", "situation"),
+}  # fmt: skip
 NUMBERS = ["value", "lower", "upper", "numerator", "denominator"]
 
 

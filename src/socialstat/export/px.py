@@ -13,21 +13,12 @@ from typing import Any
 
 import pandas as pd
 
-from socialstat.export.long import TOTAL, indicator_tables
+from socialstat.export.long import BREAKDOWNS, TOTAL, TOTAL_LABEL, indicator_tables
 from socialstat.px import PxSpec, PxVariable
 
 LANGUAGES = ("sv", "en")
 UNIT = {"sv": "enhet", "en": "unit"}
 PERIOD = {"sv": "år", "en": "year"}
-TOTAL_LABEL = {"sv": "Totalt", "en": "Total"}
-BREAKDOWNS = {  # the breakdown variables' names
-    "sex": ("kön", "sex"), "age_children": ("ålder", "age"), "age_adults": ("ålder", "age"),
-    "kind": ("slag", "kind"), "reporter": ("anmälare", "reporter"), "decision": ("beslut", "decision"),
-    "reason": ("skäl", "reason"), "household_type": ("hushållstyp", "household type"),
-    "household_with_children": ("hushåll med barn", "household with children"), "obstacle": ("hinder", "obstacle"),
-    "category": ("insats", "intervention"), "legal_basis": ("lagrum", "legal basis"),
-    "service_area": ("verksamhetsområde", "service area"), "situation": ("situation", "situation"),
-}  # fmt: skip
 SYMBOL_TEXTS = {
     "..": {"sv": "Uppgift visas inte (röjandekontroll)", "en": "Not shown (disclosure control)"},
     "-": {"sv": "Inget finns att redovisa", "en": "Nothing to report"},

@@ -1,0 +1,284 @@
+"""The read-only statistics API over one release, compatible with PxWeb API 2.0 (docs/how-to/serve-a-release.md).
+
+Under `/api/v2`: `/config`, `/navigation` and `/navigation/{id}` (a folder per area), `/tables` (search and
+paging), `/tables/{id}`, `/tables/{id}/metadata`, `/tables/{id}/data` (GET with `valueCodes[VAR]=a,b`, POST
+with `{"selection": [{"variableCode", "valueCodes"}]}`; `outputFormat` json-stat2 or csv) and `/codelists/{id}`
+(the release has no code lists: 404). Languages sv (default) and en. Every error is a 4xx in the problem format
+(RFC 7807: type, title, status, detail, instance); a data request is bounded by `maxDataCells`. Nothing writes,
+and only the release's files are read, once, at start.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from socialstat import __version__
+from socialstat.api.tables import LANGUAGE_LABELS, LANGUAGES, ReleaseTables, SelectionError
+
+BASE = "/api/v2"
+API_VERSION = "2.0.0"
+MAX_DATA_CELLS = 150_000
+MAX_PAGE_SIZE = 10_000
+FORMATS = ("json-stat2", "csv")
+FOLDER_TABLE_FIELDS = ("id", "label", "description", "updated", "firstPeriod", "lastPeriod", "sortCode", "category",
+                       "variableNames", "links")  # fmt: skip
+TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed", 415: "Unsupported"}
+
+
+class ApiError(Exception):
+    """An error answered in the problem format."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+def create_app(folder: str | Path) -> FastAPI:
+    """The API over the release in `folder`."""
+    tables = ReleaseTables(folder)
+    app = FastAPI(
+        title="socialstat statistics API (PxWeb API 2.0)",
+        version=__version__,
+        openapi_url=f"{BASE}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return _problem(request, exc.status, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _problem(request, 400, f"{where}: {first.get('msg', 'invalid request')}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        return _problem(request, exc.status_code, str(exc.detail))
+
+    @app.get(f"{BASE}/config")
+    def config() -> dict[str, Any]:
+        return {
+            "apiVersion": API_VERSION,
+            "appVersion": __version__,
+            "languages": [{"id": lang, "label": LANGUAGE_LABELS[lang]} for lang in LANGUAGES],
+            "defaultLanguage": LANGUAGES[0],
+            "maxDataCells": MAX_DATA_CELLS,
+            "maxCallsPerTimeWindow": 0,
+            "timeWindow": 10,
+            "license": "https://creativecommons.org/licenses/by/4.0/",
+            "sourceReferences": [
+                {"language": "sv", "text": f"Källa: socialstat, utgåva {tables.release.name}"},
+                {"language": "en", "text": f"Source: socialstat, release {tables.release.name}"},
+            ],
+            "defaultDataFormat": FORMATS[0],
+            "dataFormats": list(FORMATS),
+            "features": [],
+        }
+
+    @app.get(f"{BASE}/navigation")
+    def navigation(request: Request, lang: str | None = None) -> dict[str, Any]:
+        chosen = _lang(lang)
+        areas = sorted({tables.meta["indicators"][t.indicator]["area"] for t in tables.tables.values()})
+        names = tables.meta.get("areas", {})
+        return {
+            "language": chosen,
+            "id": "",
+            "label": "socialstat",
+            "folderContents": [
+                {
+                    "type": "FolderInformation",
+                    "id": a,
+                    "label": names.get(a, {}).get(chosen, a),
+                    "description": "",
+                    "sortCode": a,
+                    "links": [
+                        {"rel": "self", "hreflang": chosen, "href": f"{_base(request)}/navigation/{a}?lang={chosen}"}
+                    ],
+                }
+                for a in areas
+            ],
+            "links": [],
+        }
+
+    @app.get(f"{BASE}/navigation/{{folder_id}}")
+    def navigation_folder(request: Request, folder_id: str, lang: str | None = None) -> dict[str, Any]:
+        chosen = _lang(lang)
+        inside = [t for t in tables.tables.values() if tables.meta["indicators"][t.indicator]["area"] == folder_id]
+        if not inside:
+            raise ApiError(404, f"no folder {folder_id!r}")
+        contents = []
+        for table in inside:
+            info = tables.info(table, chosen, _base(request))
+            contents.append({"type": "Table", **{k: info[k] for k in FOLDER_TABLE_FIELDS}})
+        return {"language": chosen, "id": folder_id, "label": folder_id, "folderContents": contents, "links": []}
+
+    @app.get(f"{BASE}/tables")
+    def list_tables(
+        request: Request,
+        lang: str | None = None,
+        query: str | None = None,
+        page_number: int = Query(1, alias="pageNumber"),
+        page_size: int = Query(20, alias="pageSize"),
+    ) -> dict[str, Any]:
+        chosen = _lang(lang)
+        if page_number < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ApiError(400, f"pageNumber must be at least 1 and pageSize from 1 to {MAX_PAGE_SIZE}")
+        found = [tables.info(t, chosen, _base(request)) for t in tables.tables.values()]
+        if query:
+            words = query.lower().split()
+            found = [t for t in found if all(w in f"{t['id']} {t['label']}".lower() for w in words)]
+        total = len(found)
+        pages = max(1, -(-total // page_size))
+        page = found[(page_number - 1) * page_size : page_number * page_size]
+        return {
+            "language": chosen,
+            "tables": page,
+            "page": {
+                "pageNumber": page_number,
+                "pageSize": page_size,
+                "totalElements": total,
+                "totalPages": pages,
+                "links": [],
+            },
+            "links": [],
+        }
+
+    @app.get(f"{BASE}/tables/{{table_id}}")
+    def one_table(request: Request, table_id: str, lang: str | None = None) -> dict[str, Any]:
+        return {"language": _lang(lang), **tables.info(_table(table_id), _lang(lang), _base(request))}
+
+    @app.get(f"{BASE}/tables/{{table_id}}/metadata")
+    def metadata(
+        table_id: str, lang: str | None = None, output_format: str | None = Query(None, alias="outputFormat")
+    ) -> dict[str, Any]:
+        if output_format not in (None, "json-stat2"):
+            raise ApiError(400, f"outputFormat {output_format!r}: metadata is given as json-stat2")
+        doc = tables.dataset(_table(table_id), _lang(lang))
+        return {k: v for k, v in doc.items() if k not in ("value", "status")}
+
+    @app.get(f"{BASE}/tables/{{table_id}}/data")
+    def data_get(
+        request: Request,
+        table_id: str,
+        lang: str | None = None,
+        output_format: str | None = Query(None, alias="outputFormat"),
+    ) -> Response:
+        selection: dict[str, list[str]] = {}
+        for key, value in request.query_params.multi_items():
+            if key.startswith("valueCodes[") and key.endswith("]"):
+                selection.setdefault(key[len("valueCodes[") : -1], []).extend(v for v in value.split(",") if v)
+            elif key not in ("lang", "outputFormat", "outputFormatParams") and not key.startswith("codelist["):
+                raise ApiError(400, f"unknown parameter {key!r}")
+        return _data(table_id, lang, output_format, selection)
+
+    @app.post(f"{BASE}/tables/{{table_id}}/data")
+    async def data_post(
+        request: Request,
+        table_id: str,
+        lang: str | None = None,
+        output_format: str | None = Query(None, alias="outputFormat"),
+    ) -> Response:
+        if not request.headers.get("content-type", "").startswith("application/json"):
+            raise ApiError(415, "send the selection as application/json")
+        try:
+            body = await request.json()
+        except ValueError:
+            raise ApiError(400, "the body is not JSON") from None
+        return _data(table_id, lang, output_format, _selection(body))
+
+    @app.get(f"{BASE}/codelists/{{codelist_id}}")
+    def codelist(codelist_id: str, lang: str | None = None) -> dict[str, Any]:
+        _lang(lang)
+        raise ApiError(404, f"no code list {codelist_id!r}: this release has none")
+
+    def _table(table_id: str) -> Any:
+        try:
+            return tables.table(table_id)
+        except KeyError:
+            raise ApiError(404, f"no table {table_id!r}") from None
+
+    def _data(table_id: str, lang: str | None, output: str | None, selection: dict[str, list[str]]) -> Response:
+        chosen, table = _lang(lang), _table(table_id)
+        output = output or FORMATS[0]
+        if output not in FORMATS:
+            raise ApiError(400, f"outputFormat {output!r}: choose from {', '.join(FORMATS)}")
+        try:
+            doc = tables.select(table, chosen, selection, MAX_DATA_CELLS)
+        except SelectionError as exc:
+            raise ApiError(403 if "cells, more than" in str(exc) else 400, str(exc)) from None
+        if output == "csv":
+            return Response(_csv(doc), media_type="text/csv; charset=utf-8")
+        return JSONResponse(doc)
+
+    return app
+
+
+def _lang(lang: str | None) -> str:
+    if lang is None:
+        return LANGUAGES[0]
+    if lang not in LANGUAGES:
+        raise ApiError(400, f"language {lang!r}: choose from {', '.join(LANGUAGES)}")
+    return lang
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + BASE
+
+
+def _selection(body: Any) -> dict[str, list[str]]:
+    """The selection of a POST body: {"selection": [{"variableCode": ..., "valueCodes": [...]}]}."""
+    if not isinstance(body, dict) or not isinstance(body.get("selection", []), list):
+        raise ApiError(400, 'the body must be {"selection": [{"variableCode": ..., "valueCodes": [...]}]}')
+    chosen: dict[str, list[str]] = {}
+    for item in body.get("selection", []):
+        if not isinstance(item, dict) or not isinstance(item.get("variableCode"), str):
+            raise ApiError(400, "each selection needs a variableCode (text)")
+        codes = item.get("valueCodes", [])
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ApiError(400, f"{item['variableCode']}: valueCodes must be a list of texts")
+        chosen.setdefault(item["variableCode"], []).extend(codes)
+    return chosen
+
+
+def _csv(doc: dict[str, Any]) -> str:
+    """A selection as CSV: one row per cell, each variable's label, the value and its symbol."""
+    import itertools
+
+    ids = doc["id"]
+    labels = [list(doc["dimension"][d]["category"]["label"].values()) for d in ids]
+    status = doc.get("status", {})
+    out = io.StringIO()
+    out.write(",".join([*(doc["dimension"][d]["label"] for d in ids), "value", "status"]) + "\n")
+    for flat, combination in enumerate(itertools.product(*labels)):
+        value = doc["value"][flat]
+        row = [*combination, "" if value is None else repr(float(value)), status.get(str(flat), "")]
+        out.write(",".join(_csv_field(str(v)) for v in row) + "\n")
+    return out.getvalue()
+
+
+def _csv_field(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
+
+
+def _problem(request: Request, status: int, detail: str) -> Response:
+    return JSONResponse(
+        {
+            "type": f"https://httpstatuses.io/{status}",
+            "title": TITLES.get(status, "Error"),
+            "status": status,
+            "detail": detail,
+            "instance": request.url.path,
+        },
+        status_code=status,
+        media_type="application/problem+json",
+    )
