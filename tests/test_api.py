@@ -156,3 +156,13 @@ def test_a_pxweb_client_lists_the_tables_and_reads_the_values_of_the_export(base
         unit, year, kind, value = values[0], values[1], values[2], row["value"]
         want = cells.loc[(unit, int(year), kind), "value"]
         assert (value is None and pd.isna(want)) or value == pytest.approx(want)
+
+
+def test_serve_refuses_a_folder_that_is_not_a_release(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from socialstat.cli import cli
+
+    result = CliRunner().invoke(cli, ["serve", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "not a socialstat release" in result.output
