@@ -11,13 +11,16 @@ and only the release's files are read, once, at start.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from socialstat import __version__
 from socialstat.api.tables import LANGUAGE_LABELS, LANGUAGES, ReleaseTables, SelectionError
@@ -30,6 +33,52 @@ FORMATS = ("json-stat2", "csv")
 FOLDER_TABLE_FIELDS = ("id", "label", "description", "updated", "firstPeriod", "lastPeriod", "sortCode", "category",
                        "variableNames", "links")  # fmt: skip
 TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed", 415: "Unsupported"}
+
+
+class Problem(BaseModel):
+    """An error (RFC 7807)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error responses of a route, documented in the problem format."""
+    schema = Problem.model_json_schema()
+    return {
+        status: {"description": TITLES[status], "content": {"application/problem+json": {"schema": schema}}}
+        for status in statuses
+    }
+
+
+Lang = Literal["sv", "en"]
+DataFormat = Literal["json-stat2", "csv"]
+SELECTION = {
+    "type": "object",
+    "properties": {
+        "selection": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["variableCode", "valueCodes"],
+                "properties": {
+                    "variableCode": {"type": "string"},
+                    "valueCodes": {"type": "array", "items": {"type": "string"}},
+                    "codelist": {"type": "string"},
+                },
+            },
+        }
+    },
+}
+
+
+DATA_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The selection's cells", "content": {"application/json": {}, "text/csv": {}}},
+    **_problems(400, 403, 404),
+}
 
 
 class ApiError(Exception):
@@ -63,9 +112,15 @@ def create_app(folder: str | Path) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        return _problem(request, exc.status_code, str(exc.detail))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path, not only the first route's (GET and POST .../data)
+            methods = {
+                m for route in app.routes for m in getattr(route, "methods", None) or () if _matches(route, request)
+            }
+            headers["Allow"] = ", ".join(sorted(methods))
+        return _problem(request, exc.status_code, str(exc.detail), headers=headers)
 
-    @app.get(f"{BASE}/config")
+    @app.get(f"{BASE}/config", responses=_problems(400))
     def config() -> dict[str, Any]:
         return {
             "apiVersion": API_VERSION,
@@ -85,8 +140,8 @@ def create_app(folder: str | Path) -> FastAPI:
             "features": [],
         }
 
-    @app.get(f"{BASE}/navigation")
-    def navigation(request: Request, lang: str | None = None) -> dict[str, Any]:
+    @app.get(f"{BASE}/navigation", responses=_problems(400))
+    def navigation(request: Request, lang: Lang | None = None) -> dict[str, Any]:
         chosen = _lang(lang)
         areas = sorted({tables.meta["indicators"][t.indicator]["area"] for t in tables.tables.values()})
         names = tables.meta.get("areas", {})
@@ -110,8 +165,8 @@ def create_app(folder: str | Path) -> FastAPI:
             "links": [],
         }
 
-    @app.get(f"{BASE}/navigation/{{folder_id}}")
-    def navigation_folder(request: Request, folder_id: str, lang: str | None = None) -> dict[str, Any]:
+    @app.get(f"{BASE}/navigation/{{folder_id}}", responses=_problems(400, 404))
+    def navigation_folder(request: Request, folder_id: str, lang: Lang | None = None) -> dict[str, Any]:
         chosen = _lang(lang)
         inside = [t for t in tables.tables.values() if tables.meta["indicators"][t.indicator]["area"] == folder_id]
         if not inside:
@@ -122,17 +177,15 @@ def create_app(folder: str | Path) -> FastAPI:
             contents.append({"type": "Table", **{k: info[k] for k in FOLDER_TABLE_FIELDS}})
         return {"language": chosen, "id": folder_id, "label": folder_id, "folderContents": contents, "links": []}
 
-    @app.get(f"{BASE}/tables")
+    @app.get(f"{BASE}/tables", responses=_problems(400))
     def list_tables(
         request: Request,
-        lang: str | None = None,
+        lang: Lang | None = None,
         query: str | None = None,
-        page_number: int = Query(1, alias="pageNumber"),
-        page_size: int = Query(20, alias="pageSize"),
+        page_number: Annotated[int, Query(alias="pageNumber", ge=1)] = 1,
+        page_size: Annotated[int, Query(alias="pageSize", ge=1, le=MAX_PAGE_SIZE)] = 20,
     ) -> dict[str, Any]:
         chosen = _lang(lang)
-        if page_number < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise ApiError(400, f"pageNumber must be at least 1 and pageSize from 1 to {MAX_PAGE_SIZE}")
         found = [tables.info(t, chosen, _base(request)) for t in tables.tables.values()]
         if query:
             words = query.lower().split()
@@ -153,25 +206,27 @@ def create_app(folder: str | Path) -> FastAPI:
             "links": [],
         }
 
-    @app.get(f"{BASE}/tables/{{table_id}}")
-    def one_table(request: Request, table_id: str, lang: str | None = None) -> dict[str, Any]:
+    @app.get(f"{BASE}/tables/{{table_id}}", responses=_problems(400, 404))
+    def one_table(request: Request, table_id: str, lang: Lang | None = None) -> dict[str, Any]:
         return {"language": _lang(lang), **tables.info(_table(table_id), _lang(lang), _base(request))}
 
-    @app.get(f"{BASE}/tables/{{table_id}}/metadata")
+    @app.get(f"{BASE}/tables/{{table_id}}/metadata", responses=_problems(400, 404))
     def metadata(
-        table_id: str, lang: str | None = None, output_format: str | None = Query(None, alias="outputFormat")
+        table_id: str,
+        lang: Lang | None = None,
+        output_format: Annotated[Literal["json-stat2"] | None, Query(alias="outputFormat")] = None,
     ) -> dict[str, Any]:
         if output_format not in (None, "json-stat2"):
             raise ApiError(400, f"outputFormat {output_format!r}: metadata is given as json-stat2")
         doc = tables.dataset(_table(table_id), _lang(lang))
         return {k: v for k, v in doc.items() if k not in ("value", "status")}
 
-    @app.get(f"{BASE}/tables/{{table_id}}/data")
+    @app.get(f"{BASE}/tables/{{table_id}}/data", responses=DATA_RESPONSES)
     def data_get(
         request: Request,
         table_id: str,
-        lang: str | None = None,
-        output_format: str | None = Query(None, alias="outputFormat"),
+        lang: Lang | None = None,
+        output_format: Annotated[DataFormat | None, Query(alias="outputFormat")] = None,
     ) -> Response:
         selection: dict[str, list[str]] = {}
         for key, value in request.query_params.multi_items():
@@ -181,12 +236,16 @@ def create_app(folder: str | Path) -> FastAPI:
                 raise ApiError(400, f"unknown parameter {key!r}")
         return _data(table_id, lang, output_format, selection)
 
-    @app.post(f"{BASE}/tables/{{table_id}}/data")
+    @app.post(
+        f"{BASE}/tables/{{table_id}}/data",
+        responses={**DATA_RESPONSES, **_problems(415)},
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": SELECTION}}}},
+    )
     async def data_post(
         request: Request,
         table_id: str,
-        lang: str | None = None,
-        output_format: str | None = Query(None, alias="outputFormat"),
+        lang: Lang | None = None,
+        output_format: Annotated[DataFormat | None, Query(alias="outputFormat")] = None,
     ) -> Response:
         if not request.headers.get("content-type", "").startswith("application/json"):
             raise ApiError(415, "send the selection as application/json")
@@ -196,8 +255,8 @@ def create_app(folder: str | Path) -> FastAPI:
             raise ApiError(400, "the body is not JSON") from None
         return _data(table_id, lang, output_format, _selection(body))
 
-    @app.get(f"{BASE}/codelists/{{codelist_id}}")
-    def codelist(codelist_id: str, lang: str | None = None) -> dict[str, Any]:
+    @app.get(f"{BASE}/codelists/{{codelist_id}}", responses=_problems(400, 404))
+    def codelist(codelist_id: str, lang: Lang | None = None) -> dict[str, Any]:
         _lang(lang)
         raise ApiError(404, f"no code list {codelist_id!r}: this release has none")
 
@@ -221,6 +280,12 @@ def create_app(folder: str | Path) -> FastAPI:
         return JSONResponse(doc)
 
     return app
+
+
+def _matches(route: Any, request: Request) -> bool:
+    """Whether `route` serves the request's path (whatever the method)."""
+    match, _ = route.matches({**request.scope, "method": "GET"})
+    return bool(match != Match.NONE)
 
 
 def _lang(lang: str | None) -> str:
@@ -270,7 +335,7 @@ def _csv_field(text: str) -> str:
     return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
 
 
-def _problem(request: Request, status: int, detail: str) -> Response:
+def _problem(request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None) -> Response:
     return JSONResponse(
         {
             "type": f"https://httpstatuses.io/{status}",
@@ -281,4 +346,5 @@ def _problem(request: Request, status: int, detail: str) -> Response:
         },
         status_code=status,
         media_type="application/problem+json",
+        headers=dict(headers or {}),
     )
