@@ -187,3 +187,13 @@ def test_the_api_keeps_to_its_openapi_document(base: str) -> None:
             case.call_and_validate(excluded_checks=[positive_data_acceptance])
 
         conforms()
+
+
+def test_worker_processes_build_the_app_from_the_environment(release: Release, monkeypatch: pytest.MonkeyPatch) -> None:
+    from socialstat.api.app import RELEASE_ENV, app_from_env
+
+    monkeypatch.delenv(RELEASE_ENV, raising=False)
+    with pytest.raises(RuntimeError, match=RELEASE_ENV):
+        app_from_env()
+    monkeypatch.setenv(RELEASE_ENV, str(release.path))
+    assert app_from_env().title.startswith("socialstat")

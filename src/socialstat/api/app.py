@@ -11,6 +11,8 @@ and only the release's files are read, once, at start.
 from __future__ import annotations
 
 import io
+import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -75,6 +77,7 @@ SELECTION = {
 }
 
 
+METADATA_OK = {"description": "The table as JSON-stat 2.0 without values", "content": {"application/json": {}}}
 DATA_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "The selection's cells", "content": {"application/json": {}, "text/csv": {}}},
     **_problems(400, 403, 404),
@@ -87,6 +90,17 @@ class ApiError(Exception):
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
         self.status, self.detail = status, detail
+
+
+RELEASE_ENV = "SOCIALSTAT_SERVE_RELEASE"  # the release folder, for worker processes (`app_from_env`)
+
+
+def app_from_env() -> FastAPI:
+    """The app over the release named in the environment (uvicorn's factory for several worker processes)."""
+    folder = os.environ.get(RELEASE_ENV)
+    if not folder:
+        raise RuntimeError(f"{RELEASE_ENV} is not set")
+    return create_app(folder)
 
 
 def create_app(folder: str | Path) -> FastAPI:
@@ -121,7 +135,7 @@ def create_app(folder: str | Path) -> FastAPI:
         return _problem(request, exc.status_code, str(exc.detail), headers=headers)
 
     @app.get(f"{BASE}/config", responses=_problems(400))
-    def config() -> dict[str, Any]:
+    async def config() -> dict[str, Any]:
         return {
             "apiVersion": API_VERSION,
             "appVersion": __version__,
@@ -141,7 +155,7 @@ def create_app(folder: str | Path) -> FastAPI:
         }
 
     @app.get(f"{BASE}/navigation", responses=_problems(400))
-    def navigation(request: Request, lang: Lang | None = None) -> dict[str, Any]:
+    async def navigation(request: Request, lang: Lang | None = None) -> dict[str, Any]:
         chosen = _lang(lang)
         areas = sorted({tables.meta["indicators"][t.indicator]["area"] for t in tables.tables.values()})
         names = tables.meta.get("areas", {})
@@ -166,7 +180,7 @@ def create_app(folder: str | Path) -> FastAPI:
         }
 
     @app.get(f"{BASE}/navigation/{{folder_id}}", responses=_problems(400, 404))
-    def navigation_folder(request: Request, folder_id: str, lang: Lang | None = None) -> dict[str, Any]:
+    async def navigation_folder(request: Request, folder_id: str, lang: Lang | None = None) -> dict[str, Any]:
         chosen = _lang(lang)
         inside = [t for t in tables.tables.values() if tables.meta["indicators"][t.indicator]["area"] == folder_id]
         if not inside:
@@ -178,7 +192,7 @@ def create_app(folder: str | Path) -> FastAPI:
         return {"language": chosen, "id": folder_id, "label": folder_id, "folderContents": contents, "links": []}
 
     @app.get(f"{BASE}/tables", responses=_problems(400))
-    def list_tables(
+    async def list_tables(
         request: Request,
         lang: Lang | None = None,
         query: str | None = None,
@@ -207,22 +221,19 @@ def create_app(folder: str | Path) -> FastAPI:
         }
 
     @app.get(f"{BASE}/tables/{{table_id}}", responses=_problems(400, 404))
-    def one_table(request: Request, table_id: str, lang: Lang | None = None) -> dict[str, Any]:
+    async def one_table(request: Request, table_id: str, lang: Lang | None = None) -> dict[str, Any]:
         return {"language": _lang(lang), **tables.info(_table(table_id), _lang(lang), _base(request))}
 
-    @app.get(f"{BASE}/tables/{{table_id}}/metadata", responses=_problems(400, 404))
-    def metadata(
+    @app.get(f"{BASE}/tables/{{table_id}}/metadata", responses={200: METADATA_OK, **_problems(400, 404)})
+    async def metadata(
         table_id: str,
         lang: Lang | None = None,
         output_format: Annotated[Literal["json-stat2"] | None, Query(alias="outputFormat")] = None,
-    ) -> dict[str, Any]:
-        if output_format not in (None, "json-stat2"):
-            raise ApiError(400, f"outputFormat {output_format!r}: metadata is given as json-stat2")
-        doc = tables.dataset(_table(table_id), _lang(lang))
-        return {k: v for k, v in doc.items() if k not in ("value", "status")}
+    ) -> Response:
+        return Response(tables.metadata_json(_table(table_id), _lang(lang)), media_type="application/json")
 
     @app.get(f"{BASE}/tables/{{table_id}}/data", responses=DATA_RESPONSES)
-    def data_get(
+    async def data_get(
         request: Request,
         table_id: str,
         lang: Lang | None = None,
@@ -256,7 +267,7 @@ def create_app(folder: str | Path) -> FastAPI:
         return _data(table_id, lang, output_format, _selection(body))
 
     @app.get(f"{BASE}/codelists/{{codelist_id}}", responses=_problems(400, 404))
-    def codelist(codelist_id: str, lang: Lang | None = None) -> dict[str, Any]:
+    async def codelist(codelist_id: str, lang: Lang | None = None) -> dict[str, Any]:
         _lang(lang)
         raise ApiError(404, f"no code list {codelist_id!r}: this release has none")
 
@@ -271,13 +282,15 @@ def create_app(folder: str | Path) -> FastAPI:
         output = output or FORMATS[0]
         if output not in FORMATS:
             raise ApiError(400, f"outputFormat {output!r}: choose from {', '.join(FORMATS)}")
+        if not selection and output == "json-stat2" and tables.size(table) <= MAX_DATA_CELLS:
+            return Response(tables.data_json(table, chosen), media_type="application/json")  # the whole table
         try:
             doc = tables.select(table, chosen, selection, MAX_DATA_CELLS)
         except SelectionError as exc:
             raise ApiError(403 if "cells, more than" in str(exc) else 400, str(exc)) from None
         if output == "csv":
             return Response(_csv(doc), media_type="text/csv; charset=utf-8")
-        return JSONResponse(doc)
+        return Response(json.dumps(doc, ensure_ascii=False).encode("utf-8"), media_type="application/json")
 
     return app
 

@@ -9,6 +9,7 @@ wildcards), in the table's order.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -53,6 +54,7 @@ class ReleaseTables:
             f"{i}-{s}-{b}": ApiTable(f"{i}-{s}-{b}", i, s, b, cells) for i, s, b, cells in indicator_tables(long)
         }
         self._datasets: dict[tuple[str, str], dict[str, Any]] = {}
+        self._json: dict[tuple[str, str, str], bytes] = {}  # serialised once: the answers asked most
 
     @cached_property
     def updated(self) -> str:
@@ -101,6 +103,28 @@ class ReleaseTables:
                 category["label"] = {code: labels.get(code, code) for code in codes}
             self._datasets[key] = doc
         return self._datasets[key]
+
+    def size(self, table: ApiTable) -> int:
+        """The number of cells of the whole table."""
+        return math.prod(self.dataset(table, LANGUAGES[0])["size"])
+
+    def metadata_json(self, table: ApiTable, lang: str) -> bytes:
+        """The table's metadata (its dataset without values) as JSON."""
+        return self._serialised("metadata", table, lang)
+
+    def data_json(self, table: ApiTable, lang: str) -> bytes:
+        """The whole table's dataset as JSON."""
+        return self._serialised("data", table, lang)
+
+    def _serialised(self, kind: str, table: ApiTable, lang: str) -> bytes:
+        key = (kind, table.id, lang)
+        if key not in self._json:
+            doc = self.dataset(table, lang)
+            if kind == "metadata":  # no values, and no intervals (they are values too)
+                doc = {k: v for k, v in doc.items() if k not in ("value", "status")}
+                doc["extension"] = {k: v for k, v in doc["extension"].items() if k not in ("lower", "upper")}
+            self._json[key] = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        return self._json[key]
 
     def select(self, table: ApiTable, lang: str, selection: dict[str, list[str]], max_cells: int) -> dict[str, Any]:
         """The dataset restricted to `selection` (variable → value codes; a variable left out keeps all)."""

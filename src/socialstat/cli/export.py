@@ -42,8 +42,9 @@ def export(name: str, formats: str, out: Path, lang: str, licence: str | None, r
 @click.argument("release_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Server processes.")
 @reports_errors
-def serve(release_dir: Path, host: str, port: int) -> None:
+def serve(release_dir: Path, host: str, port: int, workers: int) -> None:
     """Serve a release over an HTTP API that PxWeb API 2.0 clients read (read-only; never opens the store).
 
     \b
@@ -51,13 +52,23 @@ def serve(release_dir: Path, host: str, port: int) -> None:
       socialstat serve releases/2024 --port 8000
       curl http://127.0.0.1:8000/api/v2/tables
     """
+    import os
+
     import uvicorn
 
     from socialstat.api import create_app
+    from socialstat.api.app import RELEASE_ENV
 
-    app = create_app(release_dir)
-    click.echo(f"Serving release {release_dir} at http://{host}:{port}/api/v2 (Ctrl-C stops)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    app = create_app(release_dir)  # also checks the folder before any worker starts
+    click.echo(
+        f"Serving release {release_dir} at http://{host}:{port}/api/v2 with {workers} process(es) (Ctrl-C stops)"
+    )
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    os.environ[RELEASE_ENV] = str(release_dir.resolve())
+    uvicorn.run("socialstat.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")  # fmt: skip
 
 
 def register(group: click.Group) -> None:
