@@ -3,6 +3,9 @@ others); every value equals the release's export, and every bad request is a 4xx
 
 from __future__ import annotations
 
+import io
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +22,7 @@ from schemathesis.checks import positive_data_acceptance
 
 from socialstat.api import create_app
 from socialstat.export.long import long_cells
+from socialstat.px import read_px
 from socialstat.release import Release, create_release
 from socialstat.store import init_store, load_canonical
 from socialstat.synth import generate, parse_years
@@ -197,3 +201,33 @@ def test_worker_processes_build_the_app_from_the_environment(release: Release, m
         app_from_env()
     monkeypatch.setenv(RELEASE_ENV, str(release.path))
     assert app_from_env().title.startswith("socialstat")
+
+
+def test_data_in_every_output_format_holds_the_same_cells(base: str) -> None:
+    params = {"valueCodes[period]": "*", "valueCodes[kind]": "*"}
+    doc = httpx.get(f"{base}/tables/{TABLE}/data", params=params).json()
+    want = [None if v is None else float(v) for v in doc["value"]]
+    symbols = [doc.get("status", {}).get(str(k), "") for k in range(len(want))]
+
+    def fetched(output: str) -> bytes:
+        response = httpx.get(f"{base}/tables/{TABLE}/data", params={**params, "outputFormat": output})
+        assert response.status_code == 200, response.text
+        return response.content
+
+    parquet = pd.read_parquet(io.BytesIO(fetched("parquet")))
+    excel = pd.read_excel(io.BytesIO(fetched("xlsx")), engine="calamine")
+    for read in (parquet, excel):
+        assert [None if pd.isna(v) else v for v in read["value"]] == want
+        assert [s if isinstance(s, str) else "" for s in read["status"]] == symbols
+        assert list(read.columns[:2]) == ["unit", "unit_label"]
+    path = Path(tmp := tempfile.mkdtemp()) / "selection.px"
+    path.write_bytes(fetched("px"))
+    px = read_px(path).to_frame()
+    assert list(px.columns[:2]) == ["Enhet", "Enhet_code"]
+    by_key = {(r["period"], r["kind"]): r for r in parquet.to_dict("records")}
+    for row in px.to_dict("records"):
+        expected = by_key[(row["År_code"], row["slag_code"])]
+        assert (row["symbol"] or "") == expected["status"] or (row["symbol"] == "-" and expected["status"] == "-")
+        if expected["status"] != "..":
+            assert row["value"] == pytest.approx(0.0 if expected["status"] == "-" else expected["value"])
+    shutil.rmtree(tmp)

@@ -2,15 +2,14 @@
 
 Under `/api/v2`: `/config`, `/navigation` and `/navigation/{id}` (a folder per area), `/tables` (search and
 paging), `/tables/{id}`, `/tables/{id}/metadata`, `/tables/{id}/data` (GET with `valueCodes[VAR]=a,b`, POST
-with `{"selection": [{"variableCode", "valueCodes"}]}`; `outputFormat` json-stat2 or csv) and `/codelists/{id}`
-(the release has no code lists: 404). Languages sv (default) and en. Every error is a 4xx in the problem format
-(RFC 7807: type, title, status, detail, instance); a data request is bounded by `maxDataCells`. Nothing writes,
-and only the release's files are read, once, at start.
+with `{"selection": [{"variableCode", "valueCodes"}]}`; `outputFormat` json-stat2, csv, px, xlsx or parquet) and
+`/codelists/{id}` (the release has no code lists: 404). Languages sv (default) and en. Every error is a 4xx in
+the problem format (RFC 7807: type, title, status, detail, instance); a data request is bounded by
+`maxDataCells`. Nothing writes, and only the release's files are read, once, at start.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from collections.abc import Mapping
@@ -25,13 +24,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from socialstat import __version__
+from socialstat.api.formats import MEDIA, render
 from socialstat.api.tables import LANGUAGE_LABELS, LANGUAGES, ReleaseTables, SelectionError
 
 BASE = "/api/v2"
 API_VERSION = "2.0.0"
 MAX_DATA_CELLS = 150_000
 MAX_PAGE_SIZE = 10_000
-FORMATS = ("json-stat2", "csv")
+FORMATS = ("json-stat2", "csv", "px", "xlsx", "parquet")
 FOLDER_TABLE_FIELDS = ("id", "label", "description", "updated", "firstPeriod", "lastPeriod", "sortCode", "category",
                        "variableNames", "links")  # fmt: skip
 TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed", 415: "Unsupported"}
@@ -57,7 +57,7 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 Lang = Literal["sv", "en"]
-DataFormat = Literal["json-stat2", "csv"]
+DataFormat = Literal["json-stat2", "csv", "px", "xlsx", "parquet"]
 SELECTION = {
     "type": "object",
     "properties": {
@@ -79,7 +79,7 @@ SELECTION = {
 
 METADATA_OK = {"description": "The table as JSON-stat 2.0 without values", "content": {"application/json": {}}}
 DATA_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "The selection's cells", "content": {"application/json": {}, "text/csv": {}}},
+    200: {"description": "The selection's cells", "content": {m.split(";")[0]: {} for m in MEDIA.values()}},
     **_problems(400, 403, 404),
 }
 
@@ -288,9 +288,9 @@ def create_app(folder: str | Path) -> FastAPI:
             doc = tables.select(table, chosen, selection, MAX_DATA_CELLS)
         except SelectionError as exc:
             raise ApiError(403 if "cells, more than" in str(exc) else 400, str(exc)) from None
-        if output == "csv":
-            return Response(_csv(doc), media_type="text/csv; charset=utf-8")
-        return Response(json.dumps(doc, ensure_ascii=False).encode("utf-8"), media_type="application/json")
+        if output == "json-stat2":
+            return Response(json.dumps(doc, ensure_ascii=False).encode("utf-8"), media_type="application/json")
+        return Response(render(doc, output, chosen), media_type=MEDIA[output])
 
     return app
 
@@ -326,26 +326,6 @@ def _selection(body: Any) -> dict[str, list[str]]:
             raise ApiError(400, f"{item['variableCode']}: valueCodes must be a list of texts")
         chosen.setdefault(item["variableCode"], []).extend(codes)
     return chosen
-
-
-def _csv(doc: dict[str, Any]) -> str:
-    """A selection as CSV: one row per cell, each variable's label, the value and its symbol."""
-    import itertools
-
-    ids = doc["id"]
-    labels = [list(doc["dimension"][d]["category"]["label"].values()) for d in ids]
-    status = doc.get("status", {})
-    out = io.StringIO()
-    out.write(",".join([*(doc["dimension"][d]["label"] for d in ids), "value", "status"]) + "\n")
-    for flat, combination in enumerate(itertools.product(*labels)):
-        value = doc["value"][flat]
-        row = [*combination, "" if value is None else repr(float(value)), status.get(str(flat), "")]
-        out.write(",".join(_csv_field(str(v)) for v in row) + "\n")
-    return out.getvalue()
-
-
-def _csv_field(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
 
 
 def _problem(request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None) -> Response:
