@@ -17,6 +17,7 @@ import argparse
 import os
 import platform
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -54,6 +55,8 @@ def main() -> None:
 
     import httpx
 
+    if shutil.which("wrk") is None:
+        sys.exit("bench_api.py needs wrk, the HTTP load generator: apt-get install wrk (Debian)")
     port = _free_port()
     base = f"http://127.0.0.1:{port}/api/v2"
     server = subprocess.Popen(
