@@ -1,0 +1,170 @@
+"""Trends in a release: each series' change from the previous year and its trend over the last years, with a
+verdict that never calls noise a change.
+
+A series is one indicator, structure, unit and breakdown value, read from the release's published cells only.
+The test suits the statistic (the cell's `method`):
+
+| method | change from the previous year | trend over the years |
+|---|---|---|
+| `wilson` (a share) | difference of proportions (Newcombe), in percentage points | Cochran–Armitage slope |
+| `byars`, `exact` (a rate) | rate ratio, exact conditional interval | log-linear Poisson: yearly rate ratio |
+| `count` | ratio of the counts (a rate ratio over equal time), exact | log-linear Poisson over equal time |
+| `ratio`, `median` | the change in value, without a test | none |
+
+The verdict is `increasing` or `decreasing` only when the interval excludes no change (0 for a difference, 1
+for a ratio), else `no significant change`; `not tested` where there is no test. A year whose cell is
+suppressed (`..`) or missing is never used: a change needs both years published, a trend at least
+`TREND_YEARS` published years in a row ending with the last. A series whose cells are approximate (units
+estimated from areas that do not match them) is marked `approximate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from socialstat.stats import difference_of_proportions, proportion_trend, rate_ratio, rate_trend
+
+KEY = ["indicator", "structure", "unit_code", "breakdown", "breakdown_value"]
+TREND_YEARS = 5
+SHARES = ("wilson",)
+RATES = ("byars", "exact")
+COUNTS = ("count",)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One series' change from the previous year, or its trend over several years."""
+
+    kind: str  # "year" (from the previous year) or "trend"
+    first: int
+    last: int
+    value_first: float
+    value_last: float
+    change: float  # last − first, on the indicator's scale
+    relative: float  # change / value_first (NaN when value_first is 0)
+    statistic: str  # what `estimate` is: difference, rate ratio, yearly rate ratio, linear trend in proportion
+    estimate: float
+    lower: float
+    upper: float
+    verdict: str
+
+
+def changes(
+    cells: pd.DataFrame, *, multipliers: dict[str, float] | None = None, confidence: float = 0.95
+) -> pd.DataFrame:
+    """Every series' change from the previous year and trend over the last years (`cells`: a release's cells,
+    with `symbol`, or a long export with `status`). `multipliers`: each indicator's (100 for a percentage; the
+    release's metadata has them), else inferred from a published share. One row per series and kind, with the
+    `Change` fields, the series' key and `approximate`."""
+    symbol = "symbol" if "symbol" in cells.columns else "status"
+    quality = "status" if symbol == "symbol" else "quality"
+    scale = {**_inferred(cells), **(multipliers or {})}
+    rows: list[dict[str, Any]] = []
+    for key, series in cells.groupby(KEY, sort=True):
+        multiplier = scale.get(str(key[0]), 1.0)
+        series = series.sort_values("period")
+        usable = series[(series[symbol] != "..") & series["value"].notna()]
+        approximate = bool((series[quality] == "approximate").any())
+        last_year = int(series["period"].max())
+        found = (
+            _year_change(usable, last_year, multiplier, confidence),
+            _trend(usable, last_year, multiplier, confidence),
+        )
+        for change in found:
+            if change is not None:
+                rows.append({**dict(zip(KEY, key, strict=True)), **change.__dict__, "approximate": approximate})
+    columns = [*KEY, *Change.__dataclass_fields__, "approximate"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _year_change(usable: pd.DataFrame, last_year: int, multiplier: float, confidence: float) -> Change | None:
+    years = usable.set_index("period")
+    if last_year not in years.index or last_year - 1 not in years.index:
+        return None
+    now, before = years.loc[last_year], years.loc[last_year - 1]
+    method = str(now["method"])
+    if method in SHARES:
+        test = difference_of_proportions(
+            now["numerator"], now["denominator"], before["numerator"], before["denominator"],
+            confidence=confidence, multiplier=multiplier,
+        )  # fmt: skip
+        statistic, null = "difference", 0.0
+    elif method in RATES or method in COUNTS:
+        time_now, time_before = (now["denominator"], before["denominator"]) if method in RATES else (1.0, 1.0)
+        test = rate_ratio(now["numerator"], time_now, before["numerator"], time_before, confidence=confidence)
+        statistic, null = "rate ratio", 1.0
+    else:
+        return _described("year", last_year - 1, last_year, before["value"], now["value"])
+    return _change("year", last_year - 1, last_year, before["value"], now["value"], statistic, test, null)
+
+
+def _trend(usable: pd.DataFrame, last_year: int, multiplier: float, confidence: float) -> Change | None:
+    run = _last_run(usable, last_year)
+    if run is None or str(run["method"].iloc[-1]) not in (*SHARES, *RATES, *COUNTS):
+        return None
+    method = str(run["method"].iloc[-1])
+    years = run["period"].astype(float).to_numpy()
+    first, last = run.iloc[0], run.iloc[-1]
+    if method in SHARES:
+        test = proportion_trend(run["numerator"], run["denominator"], years, confidence=confidence)
+        scaled = _Scaled(float(test.value) * multiplier, float(test.lower) * multiplier, float(test.upper) * multiplier)
+        statistic = "yearly change in percentage points" if multiplier == 100 else "yearly change in proportion"
+        return _change("trend", int(years[0]), last_year, first["value"], last["value"], statistic, scaled, 0.0)
+    times = run["denominator"] if method in RATES else np.ones(len(run))
+    test = rate_trend(run["numerator"], times, years, confidence=confidence)
+    return _change("trend", int(years[0]), last_year, first["value"], last["value"], "yearly rate ratio", test, 1.0)
+
+
+@dataclass(frozen=True)
+class _Scaled:
+    value: float
+    lower: float
+    upper: float
+
+
+def _last_run(usable: pd.DataFrame, last_year: int) -> pd.DataFrame | None:
+    """The published years in a row that end with the last year, if there are at least TREND_YEARS."""
+    years = set(usable["period"].astype(int))
+    start = last_year
+    while start - 1 in years:
+        start -= 1
+    if last_year not in years or last_year - start + 1 < TREND_YEARS:
+        return None
+    return usable[usable["period"].between(start, last_year)].sort_values("period")
+
+
+def _inferred(cells: pd.DataFrame) -> dict[str, float]:
+    """Each share's multiplier from a published cell: value × denominator / numerator (100 for a percentage)."""
+    shares = cells[cells["method"].isin(SHARES) & (cells["numerator"] > 0) & cells["value"].notna()]
+    first = shares.drop_duplicates("indicator")
+    ratio = first["value"] * first["denominator"] / first["numerator"]
+    return {str(i): float(round(r, 6)) for i, r in zip(first["indicator"], ratio, strict=True)}
+
+
+def _change(
+    kind: str, first: int, last: int, before: float, now: float, statistic: str, test: Any, null: float
+) -> Change:
+    if np.isnan(test.value) or np.isnan(test.lower) or np.isnan(test.upper):
+        verdict = "not tested"
+    elif test.lower > null:
+        verdict = "increasing"
+    elif test.upper < null:
+        verdict = "decreasing"
+    else:
+        verdict = "no significant change"
+    return Change(kind, first, last, float(before), float(now), float(now - before), _relative(before, now),
+                  statistic, float(test.value), float(test.lower), float(test.upper), verdict)  # fmt: skip
+
+
+def _described(kind: str, first: int, last: int, before: float, now: float) -> Change:
+    nan = float("nan")
+    return Change(kind, first, last, float(before), float(now), float(now - before), _relative(before, now), "none",
+                  nan, nan, nan, "not tested")  # fmt: skip
+
+
+def _relative(before: float, now: float) -> float:
+    return float((now - before) / before) if before else float("nan")
