@@ -3,6 +3,7 @@
 Everything here reads a release's published cells; no finding can rest on a suppressed cell.
 """
 
+from socialstat.analysis.compare import comparisons
 from socialstat.analysis.trends import Change, changes
 
-__all__ = ["Change", "changes"]
+__all__ = ["Change", "changes", "comparisons"]
