@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from socialstat.release import Release, create_release
 from socialstat.store import Store, init_store, load_canonical
 from socialstat.synth import SynthReport, generate, parse_years
 
@@ -62,3 +63,15 @@ def small_data(tmp_path: Path) -> Path:
     out = tmp_path / "canonical"
     generate("goteborg", parse_years("2019-2020"), 7, out)
     return out
+
+
+def small_release(folder: Path, name: str, ids: list[str], *, seed: int) -> Release:
+    """A release of 2023-2024 for Öckerö alone (its municipality structure), from generated data: small, with
+    suppressed cells, for the tests of what reads releases (exports, the API)."""
+    generate("1407", parse_years("2023-2024"), seed, folder / "canonical")
+    with init_store(f"duckdb:///{folder / 'store.duckdb'}") as store:
+        load_canonical(store, folder / "canonical")
+        return create_release(
+            store, year=2024, name=name, out=folder / "releases", structures=("municipalities",),
+            first_year=2023, ids=ids,
+        )  # fmt: skip

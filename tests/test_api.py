@@ -20,12 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from pxweb import PxApi
 from schemathesis.checks import positive_data_acceptance
 
+from conftest import small_release
 from socialstat.api import create_app
 from socialstat.export.long import long_cells
 from socialstat.px import read_px
-from socialstat.release import Release, create_release
-from socialstat.store import init_store, load_canonical
-from socialstat.synth import generate, parse_years
+from socialstat.release import Release
 
 IDS = ["BU01", "EB01"]
 TABLE = "BU01-municipalities-kind"
@@ -33,14 +32,7 @@ TABLE = "BU01-municipalities-kind"
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory: pytest.TempPathFactory) -> Release:
-    folder = tmp_path_factory.mktemp("api")
-    generate("1407", parse_years("2023-2024"), 3, folder / "canonical")
-    with init_store(f"duckdb:///{folder / 'store.duckdb'}") as store:
-        load_canonical(store, folder / "canonical")
-        return create_release(
-            store, year=2024, name="2024-api", out=folder / "releases", structures=("municipalities",),
-            first_year=2023, ids=IDS,
-        )  # fmt: skip
+    return small_release(tmp_path_factory.mktemp("api"), "2024-api", IDS, seed=3)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import io
 import json
 import re
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import jsonstat_validator
@@ -18,15 +17,14 @@ from click.testing import CliRunner
 from pyaxis import pyaxis
 from pyjstat import pyjstat
 
+from conftest import small_release
 from socialstat.cli import cli
 from socialstat.errors import ExportError
 from socialstat.export import export_release
 from socialstat.export.jsonstat import check_jsonstat
 from socialstat.export.long import BREAKDOWNS, COLUMNS, NUMBERS, long_cells
 from socialstat.px import read_px
-from socialstat.release import Release, create_release
-from socialstat.store import init_store, load_canonical
-from socialstat.synth import generate, parse_years
+from socialstat.release import Release
 
 IDS = ["BU01", "BU02", "EB01", "EB02", "VI01"]  # counts, shares, ratios; breakdowns by kind, sex and age
 DATA = Path(__file__).parent / "data" / "jsonstat"
@@ -35,15 +33,8 @@ KEY = ["indicator", "structure", "unit_code", "period", "breakdown", "breakdown_
 
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Release]:
-    folder = tmp_path_factory.mktemp("export")
-    generate("1407", parse_years("2023-2024"), 7, folder / "canonical")
-    with init_store(f"duckdb:///{folder / 'store.duckdb'}") as store:
-        load_canonical(store, folder / "canonical")
-        yield create_release(
-            store, year=2024, name="2024-x", out=folder / "releases", structures=("municipalities",),
-            first_year=2023, ids=IDS,
-        )  # fmt: skip
+def release(tmp_path_factory: pytest.TempPathFactory) -> Release:
+    return small_release(tmp_path_factory.mktemp("export"), "2024-x", IDS, seed=7)
 
 
 @pytest.fixture(scope="module")
