@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from socialstat.analysis.trends import inferred_multipliers
 from socialstat.stats import funnel_limits
 
 SERIES = ["indicator", "structure", "breakdown", "breakdown_value", "period"]
@@ -48,6 +49,7 @@ def comparisons(
     anywhere: dict[tuple[Any, ...], dict[str, Any]] = {}  # or in another structure that publishes it
     for r in records:
         anywhere.setdefault((r["indicator"], r["breakdown"], r["breakdown_value"], r["period"], r["unit_code"]), r)
+    scale = {**inferred_multipliers(published), **(multipliers or {})}
     rows: list[dict[str, Any]] = []
     for r in records:
         parent = parents.get(str(r["unit_code"]))
@@ -59,9 +61,7 @@ def comparisons(
         if mother is None:
             continue
         indicator = str(r["indicator"])
-        rows.append(
-            _compare(r, parent, mother, (polarity or {}).get(indicator, "none"), (multipliers or {}).get(indicator))
-        )
+        rows.append(_compare(r, parent, mother, (polarity or {}).get(indicator, "none"), scale.get(indicator, 1.0)))
     found = pd.DataFrame(rows, columns=COLUMNS)
     if found.empty:
         return found
@@ -71,11 +71,8 @@ def comparisons(
     return found
 
 
-def _compare(
-    r: dict[str, Any], parent: str, mother: dict[str, Any], polarity: str, multiplier: float | None
-) -> dict[str, Any]:
+def _compare(r: dict[str, Any], parent: str, mother: dict[str, Any], polarity: str, scale: float) -> dict[str, Any]:
     kind = COMPARED[str(r["method"])]
-    scale = multiplier if multiplier is not None else _scale(r, mother)
     base, n = float(mother["value"]), float(r["denominator"])
     inner = funnel_limits(kind, base, n, confidence=0.95, multiplier=scale)
     outer = funnel_limits(kind, base, n, confidence=0.998, multiplier=scale)
@@ -89,11 +86,3 @@ def _compare(
         "lower998": float(outer.lower), "upper998": float(outer.upper), "verdict": verdict,
         "strength": "99.8" if beyond else ("95" if verdict != "similar" else ""), "rank": 0, "siblings": 0,
     }  # fmt: skip
-
-
-def _scale(r: dict[str, Any], mother: dict[str, Any]) -> float:
-    """The multiplier from published counts (value × denominator / numerator) when it is not given."""
-    for cell in (r, mother):
-        if cell["numerator"] and cell["numerator"] > 0:
-            return float(round(float(cell["value"]) * float(cell["denominator"]) / float(cell["numerator"]), 6))
-    return 1.0

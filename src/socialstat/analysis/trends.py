@@ -62,7 +62,7 @@ def changes(
     `Change` fields, the series' key and `approximate`."""
     symbol = "symbol" if "symbol" in cells.columns else "status"
     quality = "status" if symbol == "symbol" else "quality"
-    scale = {**_inferred(cells), **(multipliers or {})}
+    scale = {**inferred_multipliers(cells), **(multipliers or {})}
     rows: list[dict[str, Any]] = []
     for key, series in cells.groupby(KEY, sort=True):
         multiplier = scale.get(str(key[0]), 1.0)
@@ -137,10 +137,11 @@ def _last_run(usable: pd.DataFrame, last_year: int) -> pd.DataFrame | None:
     return usable[usable["period"].between(start, last_year)].sort_values("period")
 
 
-def _inferred(cells: pd.DataFrame) -> dict[str, float]:
-    """Each share's multiplier from a published cell: value × denominator / numerator (100 for a percentage)."""
-    shares = cells[cells["method"].isin(SHARES) & (cells["numerator"] > 0) & cells["value"].notna()]
-    first = shares.drop_duplicates("indicator")
+def inferred_multipliers(cells: pd.DataFrame) -> dict[str, float]:
+    """Each share's or rate's multiplier from one of its published cells: value × denominator / numerator (100
+    for a percentage, 1000 for a rate per 1 000); the release's metadata gives them too."""
+    scaled = cells[cells["method"].isin((*SHARES, *RATES)) & (cells["numerator"] > 0) & cells["value"].notna()]
+    first = scaled.drop_duplicates("indicator")
     ratio = first["value"] * first["denominator"] / first["numerator"]
     return {str(i): float(round(r, 6)) for i, r in zip(first["indicator"], ratio, strict=True)}
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from socialstat.errors import SocialstatError
 from socialstat.export.jsonstat import table_dataset
-from socialstat.export.long import indicator_tables, long_cells, release_metadata
+from socialstat.export.long import indicator_tables, long_cells
 from socialstat.release import read_release
 
 LANGUAGES = ("sv", "en")
@@ -48,12 +48,13 @@ class ReleaseTables:
 
     def __init__(self, folder: str | Path) -> None:
         self.release = read_release(folder)
-        self.meta = release_metadata(self.release)
+        self.meta = self.release.metadata()
         long = long_cells(self.release)
         self.tables = {
             f"{i}-{s}-{b}": ApiTable(f"{i}-{s}-{b}", i, s, b, cells) for i, s, b, cells in indicator_tables(long)
         }
         self._datasets: dict[tuple[str, str], dict[str, Any]] = {}
+        self._infos: dict[tuple[str, str], dict[str, Any]] = {}
         self._json: dict[tuple[str, str, str], bytes] = {}  # serialised once: the answers asked most
 
     @cached_property
@@ -66,7 +67,13 @@ class ReleaseTables:
         return self.tables[table_id]
 
     def info(self, table: ApiTable, lang: str, base: str) -> dict[str, Any]:
-        """The table as `/tables` lists it."""
+        """The table as `/tables` lists it (worked out once per language; only the links follow the request)."""
+        key = (table.id, lang)
+        if key not in self._infos:
+            self._infos[key] = self._info(table, lang)
+        return {**self._infos[key], "links": _links(f"{base}/tables/{table.id}", lang)}
+
+    def _info(self, table: ApiTable, lang: str) -> dict[str, Any]:
         indicator = self.meta["indicators"][table.indicator]
         area = self.meta.get("areas", {}).get(indicator["area"], {}).get(lang, indicator["area"])
         periods = sorted(table.cells["period"].unique())
@@ -86,7 +93,6 @@ class ReleaseTables:
             "timeUnit": "Annual",
             "discontinued": False,
             "paths": [[{"id": indicator["area"], "label": area, "sortCode": indicator["area"]}]],
-            "links": _links(f"{base}/tables/{table.id}", lang),
         }
 
     def dataset(self, table: ApiTable, lang: str) -> dict[str, Any]:

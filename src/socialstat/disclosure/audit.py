@@ -231,12 +231,3 @@ def exposed(table: LinearTable, suppressed: Iterable[int], primary: Iterable[int
     """The primary cells whose interval is narrower than `threshold`, in table order."""
     attack = Attack(table, suppressed)
     return [c for c in sorted(set(primary)) if attack.narrow(c, threshold)]
-
-
-def first_exposed(
-    table: LinearTable, suppressed: Iterable[int], primary: Iterable[int], threshold: float
-) -> int | None:
-    """The first primary cell (in table order) whose interval is narrower than `threshold`, or None."""
-    targets = sorted(set(primary))
-    attack = Attack(table, suppressed, focus=targets)
-    return next((c for c in targets if attack.narrow(c, threshold)), None)

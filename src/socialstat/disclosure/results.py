@@ -36,6 +36,7 @@ HAS_DENOMINATOR = ("wilson", "byars", "exact", "ratio")  # a count or population
 KEY = ["indicator", "structure", "unit_code", "period", "breakdown", "breakdown_value"]
 PARALLEL_FROM = 4  # periods from which `in_parallel` uses every CPU by default
 AUDIT = [*KEY, "disclosure", "rule", "numerator", "denominator", "lower", "upper", "width", "exposed"]
+Job = tuple[pd.DataFrame, pd.DataFrame, DisclosureRules, "_Previous"]  # a period's rows, parents, rules, previous
 
 
 def protect_results(
@@ -52,10 +53,7 @@ def protect_results(
     `disclosure`, or as a release publishes them: suppressed numbers empty), whose counts a reader knows.
     `workers`: processes (see `in_parallel`)."""
     rules = rules or load_rules()
-    parents = units.drop_duplicates("unit_code").set_index("unit_code")
-    before = _previous(previous)
-    jobs = [(g, parents, rules, before.part(int(p))) for p, g in results.groupby("period", sort=True)]
-    return _symbols(results, in_parallel(_protect_period, jobs, workers), rules)
+    return _symbols(results, in_parallel(_protect_period, _jobs(results, units, rules, previous), workers), rules)
 
 
 def protect_and_audit(
@@ -69,10 +67,7 @@ def protect_and_audit(
     """`protect_results` and then `audit_results` on its output, in one pass: each period's series are built
     once and audited in the process that protected them (what `release create` does)."""
     rules = rules or load_rules()
-    parents = units.drop_duplicates("unit_code").set_index("unit_code")
-    before = _previous(previous)
-    jobs = [(g, parents, rules, before.part(int(p))) for p, g in results.groupby("period", sort=True)]
-    both = in_parallel(_protect_and_audit_period, jobs, workers)
+    both = in_parallel(_protect_and_audit_period, _jobs(results, units, rules, previous), workers)
     return _symbols(results, [p for p, _ in both], rules), _audited([a for _, a in both])
 
 
@@ -88,15 +83,13 @@ def _symbols(results: pd.DataFrame, parts: list[pd.DataFrame], rules: Disclosure
     return out
 
 
-def _protect_period(job: tuple[pd.DataFrame, pd.DataFrame, DisclosureRules, _Previous]) -> pd.DataFrame:
+def _protect_period(job: Job) -> pd.DataFrame:
     """The rows of one period, protected (a job for `in_parallel`)."""
     group, parents, rules, before = job
     return _protect_series(group, series_of(group, parents), rules, before)
 
 
-def _protect_and_audit_period(
-    job: tuple[pd.DataFrame, pd.DataFrame, DisclosureRules, _Previous],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _protect_and_audit_period(job: Job) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows of one period, protected, and the audit of its suppressed rows (a job for `in_parallel`)."""
     group, parents, rules, before = job
     all_series = series_of(group, parents)
@@ -145,15 +138,16 @@ def audit_results(
     the results and the previous release's published cells, and `exposed`: a primary row that a reader can
     narrow below the threshold in any of its series, or whose count another row publishes. Medians add up to
     nothing: no interval, never exposed by sums."""
-    rules = rules or load_rules()
+    jobs = _jobs(protected, units, rules or load_rules(), previous)
+    suppressed = [job for job in jobs if (job[0]["disclosure"] != "published").any()]
+    return _audited(in_parallel(_audit_period, suppressed, workers))
+
+
+def _jobs(cells: pd.DataFrame, units: pd.DataFrame, rules: DisclosureRules, previous: pd.DataFrame | None) -> list[Job]:
+    """One job per period: its rows, the units' parents, the rules, and what the previous release says of it."""
     parents = units.drop_duplicates("unit_code").set_index("unit_code")
     before = _previous(previous)
-    jobs = [
-        (group, parents, rules.threshold, before.part(int(period)))
-        for period, group in protected.groupby("period", sort=True)
-        if (group["disclosure"] != "published").any()
-    ]
-    return _audited(in_parallel(_audit_period, jobs, workers))
+    return [(group, parents, rules, before.part(int(p))) for p, group in cells.groupby("period", sort=True)]
 
 
 def _audited(found: list[pd.DataFrame]) -> pd.DataFrame:
@@ -164,10 +158,10 @@ def _audited(found: list[pd.DataFrame]) -> pd.DataFrame:
     return out[AUDIT].reset_index(drop=True)
 
 
-def _audit_period(job: tuple[pd.DataFrame, pd.DataFrame, int, _Previous]) -> pd.DataFrame:
+def _audit_period(job: Job) -> pd.DataFrame:
     """The suppressed rows of one period with their intervals (a job for `in_parallel`)."""
-    group, parents, threshold, before = job
-    return _audit_series(group, series_of(group, parents), threshold, before)
+    group, parents, rules, before = job
+    return _audit_series(group, series_of(group, parents), rules.threshold, before)
 
 
 def _audit_series(group: pd.DataFrame, all_series: list[Series], threshold: int, before: _Previous) -> pd.DataFrame:

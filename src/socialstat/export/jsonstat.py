@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from socialstat.export.long import BREAKDOWNS, TOTAL, TOTAL_LABEL, indicator_tables
+from socialstat.export.long import BREAKDOWNS, TOTAL, TOTAL_LABEL, indicator_tables, unit_order
 
 WARNINGS = frozenset({"METRIC_UNIT_MISSING"})
 DIMENSION_LABELS = {
@@ -47,7 +47,7 @@ def table_dataset(
 ) -> dict[str, Any]:
     first = cells.iloc[0]
     info = meta["indicators"][first["indicator"]]
-    units = list(dict.fromkeys(cells.sort_values(["unit_level", "unit_code"], na_position="first")["unit_code"]))
+    units = unit_order(cells)
     periods = [str(p) for p in sorted(cells["period"].unique())]
     names = dict(zip(cells["unit_code"], cells["unit_name" if lang == "sv" else "unit_name_en"], strict=True))
     dimension: dict[str, Any] = {

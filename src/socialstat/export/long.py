@@ -14,7 +14,6 @@ like any other: `breakdown` `total` and `breakdown_value` `Total`. `quality` is 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,15 +37,10 @@ BREAKDOWNS = {  # the breakdown variables' names (Swedish, English)
 NUMBERS = ["value", "lower", "upper", "numerator", "denominator"]
 
 
-def release_metadata(release: Any) -> dict[str, Any]:
-    """The release's metadata.json."""
-    return dict(json.loads((release.path / "metadata.json").read_text(encoding="utf-8")))
-
-
 def long_cells(release: Any) -> pd.DataFrame:
     """Every cell of `release` (a `socialstat.release.Release`) as one row of the long table."""
     cells = release.cells()
-    meta = release_metadata(release)
+    meta = release.metadata()
     units = _latest_units(meta["units"])
     indicators = meta["indicators"]
     out = cells.assign(
@@ -80,6 +74,12 @@ def indicator_tables(long: pd.DataFrame) -> Iterator[tuple[str, str, str, pd.Dat
             yield str(indicator), str(structure), "total", totals
         for b in breakdowns:
             yield str(indicator), str(structure), b, pd.concat([totals, cells[cells["breakdown"] == b]])
+
+
+def unit_order(cells: pd.DataFrame) -> list[str]:
+    """The units of `cells` in the order tables show them: the top level first, then by code."""
+    ordered = cells.sort_values(["unit_level", "unit_code"], na_position="first")["unit_code"]
+    return list(dict.fromkeys(ordered))
 
 
 def _latest_units(units: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

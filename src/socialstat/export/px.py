@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from socialstat.export.long import BREAKDOWNS, TOTAL, TOTAL_LABEL, indicator_tables
+from socialstat.export.long import BREAKDOWNS, TOTAL, TOTAL_LABEL, indicator_tables, unit_order
 from socialstat.px import PxSpec, PxVariable
 
 LANGUAGES = ("sv", "en")
@@ -37,7 +37,7 @@ def _spec(
     name: str, indicator: str, breakdown: str, cells: pd.DataFrame, meta: dict[str, Any], manifest: dict[str, Any]
 ) -> PxSpec:
     info = meta["indicators"][indicator]
-    units = list(dict.fromkeys(cells.sort_values(["unit_level", "unit_code"], na_position="first")["unit_code"]))
+    units = unit_order(cells)
     names = {
         "sv": dict(zip(cells["unit_code"], cells["unit_name"], strict=True)),
         "en": dict(zip(cells["unit_code"], cells["unit_name_en"], strict=True)),

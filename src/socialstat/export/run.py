@@ -17,7 +17,7 @@ import pandas as pd
 from socialstat.errors import ExportError
 from socialstat.export.excel import write_xlsx
 from socialstat.export.jsonstat import check_jsonstat, datasets
-from socialstat.export.long import long_cells, release_metadata
+from socialstat.export.long import long_cells
 from socialstat.export.px import px_tables
 from socialstat.px import write_px
 
@@ -56,7 +56,7 @@ def export_release(
     if out.exists() and any(out.iterdir()) and not (out / "export.json").is_file():
         raise ExportError(f"{out} holds files that are not an export of socialstat; choose an empty folder")
     long = long_cells(release)
-    meta = release_metadata(release)
+    meta = release.metadata()
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
     partial.mkdir()

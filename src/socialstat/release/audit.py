@@ -60,11 +60,7 @@ class AuditResult:
             f"Audit {verdict}: {s['suppressed_cells']} suppressed cells, {s['cells_audited']} with an interval "
             f"(the rest add up to nothing), {s['cells_exposed']} primary cells narrower than {self.threshold}."
         ]
-        for row in self.cells[self.cells["exposed"]].head(20).itertuples(index=False):
-            out.append(
-                f"  exposed: {row.indicator} {row.unit_code} {row.period} {row.breakdown}={row.breakdown_value}: "
-                f"[{row.lower:g}, {row.upper:g}]"
-            )
+        out += [f"  exposed: {_cell(row)}" for row in self.cells[self.cells["exposed"]].head(20).itertuples()]
         return out
 
     def narrowest(self, n: int) -> list[str]:
@@ -72,19 +68,13 @@ class AuditResult:
         audited = self.cells[self.cells["width"].notna()].assign(first=self.cells["disclosure"] != "primary")
         chosen = audited.sort_values(["first", "width", *KEY]).head(n)
         out = [f"The {len(chosen)} narrowest suppressed cells (confidential: do not publish):"]
-        for row in chosen.itertuples(index=False):
-            out.append(
-                f"  {row.disclosure:<9} {row.rule:<11} {row.indicator} {row.unit_code} {row.period} "
-                f"{row.breakdown}={row.breakdown_value}: [{row.lower:g}, {row.upper:g}]"
-            )
-        return out
+        return out + [f"  {row.disclosure:<9} {row.rule:<11} {_cell(row)}" for row in chosen.itertuples()]
 
 
-def audit_protected(
-    protected: pd.DataFrame, units: pd.DataFrame, rules: DisclosureRules, previous: pd.DataFrame | None
-) -> AuditResult:
-    """The audit of cells as `protect_results` returns them."""
-    return AuditResult(audit_results(protected, units, rules=rules, previous=previous), rules.threshold)
+def _cell(row: Any) -> str:
+    """A cell and its interval, for the analyst's terminal."""
+    where = f"{row.indicator} {row.unit_code} {row.period} {row.breakdown}={row.breakdown_value}"
+    return f"{where}: [{row.lower:g}, {row.upper:g}]"
 
 
 def record_frame(name: str, content: str, audit: AuditResult) -> pd.DataFrame:
@@ -142,7 +132,9 @@ def audit_release(store: Store, release: Any, previous: pd.DataFrame | None) -> 
     protected["persons"] = float("nan")  # not needed: the record says which cells are primary
     rules = DisclosureRules(**manifest["disclosure_rules"])
     units = store.table("units").execute()
-    result = audit_protected(protected[[*cells.columns, "disclosure", "rule", "persons"]], units, rules, previous)
+    found = audit_results(protected[[*cells.columns, "disclosure", "rule", "persons"]], units, rules=rules,
+                          previous=previous)  # fmt: skip
+    result = AuditResult(found, rules.threshold)
     updated = record.drop(columns=["lower", "upper", "exposed"]).merge(
         result.cells[[*KEY, "lower", "upper", "exposed"]], on=KEY, how="left"
     )
@@ -152,6 +144,6 @@ def audit_release(store: Store, release: Any, previous: pd.DataFrame | None) -> 
 
 
 __all__ = [
-    "AUDIT", "AuditResult", "audit_protected", "audit_release", "delete_record", "read_record", "record_frame",
+    "AUDIT", "AuditResult", "audit_release", "delete_record", "read_record", "record_frame",
     "write_record",
 ]  # fmt: skip

@@ -71,6 +71,11 @@ class Release:
         """The published cells."""
         return pd.read_parquet(self.path / "cells.parquet")
 
+    def metadata(self) -> dict[str, Any]:
+        """The release's metadata.json (an empty mapping for a release made before it existed)."""
+        path = self.path / "metadata.json"
+        return dict(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else {}
+
 
 def create_release(
     store: Store,

@@ -108,10 +108,7 @@ def _context(before: Release, after: Release) -> dict[str, Any]:
 
 def _definitions(release: Release) -> dict[str, str]:
     """Each indicator's catalogue entry as text, from the release's metadata."""
-    path = release.path / "metadata.json"
-    if not path.is_file():
-        return {}
-    indicators = json.loads(path.read_text(encoding="utf-8"))["indicators"]
+    indicators = release.metadata().get("indicators", {})
     return {i: json.dumps(entry, sort_keys=True, ensure_ascii=False) for i, entry in indicators.items()}
 
 
