@@ -422,7 +422,9 @@ def test_assistance_measures(store: Store) -> None:
 
 
 def test_referral_histories_and_placements(store: Store) -> None:
-    res = compute(store, structure="municipalities", years=[2020, 2021], ids=["BU03", "BU03B", "BU09", "BU12", "BU14"])
+    res = compute(
+        store, structure="municipalities", years=[2020, 2021], ids=["BU03", "BU03B", "BU09", "BU09B", "BU12", "BU14"]
+    )
 
     def total(indicator: str, year: int = 2021) -> pd.Series:
         return cell(res[res["indicator"] == indicator], "1480", year)
@@ -432,6 +434,12 @@ def test_referral_histories_and_placements(store: Store) -> None:
     # anna's 2021 referral on 1 January follows one on 31 December; bo's on 1 March 2021 one on 1 March 2020
     # (exactly 12 months: inside); cilla had none.
     assert (total("BU09")["numerator"], total("BU09")["denominator"]) == (2, 3)
+    assert (total("BU09B")["numerator"], total("BU09B")["denominator"]) == (2, 3)  # the same, three years back
+    # A look back needs the years it looks into: the referrals begin in 2020, so 2020 cannot say who was
+    # referred before it, and three years back from 2021 reach before the data too.
+    assert (total("BU09", 2020)["status"], total("BU09")["status"], total("BU09B")["status"]) == (
+        "incomplete", "ok", "incomplete"
+    )  # fmt: skip
     assert total("BU12", 2020)["numerator"] == 1  # anna's first placement
     assert total("BU12")["numerator"] == 1  # cilla's; anna's began in 2020
     assert total("BU14", 2020)["numerator"] == 61  # 1 November to 31 December
@@ -555,6 +563,7 @@ def _raw(**changes: object) -> dict[str, object]:
         "numerator": {"table": "referrals", "count": "rows"},
         "period": {"rule": "event_year", "column": "received_date"},
         "polarity": "none",
+        "subject": {"sv": "antalet aktualiseringar", "en": "the number of referrals", "gender": "neuter"},
     }
     raw.update(changes)
     return raw
@@ -575,6 +584,11 @@ def _raw(**changes: object) -> dict[str, object]:
         ({"breakdowns": ["referral_id"]}, "neither sex, an age band nor a coded column"),
         ({"unit_of_measure": {"sv": "per 1 000", "en": "per 1", "000 inhabitants": None}}, "other than 'sv' and 'en'"),
         ({"colour": "blue"}, "unknown fields"),
+        ({"subject": {"sv": "antalet", "en": "the number"}}, "gender must be one of"),
+        ({"subject": {"sv": "antalet", "gender": "neuter"}}, "needs both 'sv' and 'en'"),
+        ({"subject": {"sv": "a", "en": "b", "gender": "neuter", "unit": {"sv": " st"}}}, "unit needs 'sv' and 'en'"),
+        ({"key_figure": "yes"}, "key_figure: must be true or false"),
+        ({"revisions": [{"year": "2022", "sv": "x", "en": "y"}]}, "each needs year"),
         ({"disclosure": "nobody"}, "disclosure must be 'persons'"),
         ({"numerator": {"table": "referrals", "measure": "median"}}, "measure must be one of"),
         ({"numerator": {"table": "assistance_payments", "measure": "sum"}}, "sum needs value columns"),

@@ -27,6 +27,10 @@ def test_demo_runs_end_to_end_and_reruns_in_place(tmp_path: Path, monkeypatch: p
     assert not list((tmp_path / "demo").glob("results*"))
     assert (first.export.path / "cells.csv").exists()
     assert (first.export.path / "jsonstat" / "collection.json").exists()
+    # ... and states what the release shows about Göteborg, from the release alone.
+    assert first.findings_file == tmp_path / "demo" / "findings-2024.json"
+    assert 0 < len(first.findings) <= 10
+    assert all(f.sentence["sv"].startswith("I ") and f.last == 2024 for f in first.findings)
     second = pipeline.run_demo(tmp_path / "demo", seed=5)  # a rerun replaces the previous demo
     assert second.summary.tables.equals(first.summary.tables)
     assert second.release.cells().equals(first.release.cells())

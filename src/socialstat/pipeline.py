@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from socialstat.analysis import Finding, release_findings, top
 from socialstat.export import ExportResult, export_release
 from socialstat.ingest import list_profiles, load_profile
 from socialstat.ingest.run import IngestReport, ingest_files
@@ -40,6 +41,7 @@ DEMO_STRUCTURES = ("municipalities", "gr", "goteborg-administrations", "goteborg
 DEMO_INGESTED = "1407"  # Öckerö: its data come in through extracts and ingest
 DEMO_DEFECT_RATE = 0.01
 DEMO_RELEASE = "2024"
+DEMO_UNIT = "1480"  # Göteborg: the findings the demo states
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class DemoResult:
     export: ExportResult
     ingest: IngestReport | None = None
     ingest_file: Path | None = None
+    findings: tuple[Finding, ...] = ()  # the most important about DEMO_UNIT
+    findings_file: Path | None = None
 
 
 def run_demo(out: str | Path, *, seed: int = DEMO_SEED) -> DemoResult:
@@ -87,7 +91,23 @@ def run_demo(out: str | Path, *, seed: int = DEMO_SEED) -> DemoResult:
     summary_file = out / "summary.txt"
     summary_file.write_text(format_summary(summary) + "\n", encoding="utf-8")
     exported = export_release(release, out / "open-data" / DEMO_RELEASE)
-    return DemoResult(out, canonical, database, synth, summary, summary_file, release, exported, ingest, ingest_file)
+    found, findings_file = _findings(release, out)
+    return DemoResult(
+        out, canonical, database, synth, summary, summary_file, release, exported, ingest, ingest_file, found,
+        findings_file,
+    )  # fmt: skip
+
+
+def _findings(release: Release, out: Path) -> tuple[tuple[Finding, ...], Path | None]:
+    """The release's findings about DEMO_UNIT and the units under it, all of them as JSON, the top ten kept."""
+    units = {u["unit_code"] for u in release.metadata().get("units", [])}
+    if DEMO_UNIT not in units:
+        return (), None
+    found = release_findings(release, unit=DEMO_UNIT)
+    path = out / f"findings-{DEMO_RELEASE}.json"
+    payload = {"release": DEMO_RELEASE, "unit": DEMO_UNIT, "findings": [f.to_dict() for f in found]}
+    path.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return tuple(top(found, 10)), path
 
 
 def _split_for_ingest(out: Path, canonical: Path, seed: int) -> bool:

@@ -4,6 +4,7 @@ Everything here reads a release's published cells; no finding can rest on a supp
 """
 
 from socialstat.analysis.compare import comparisons
+from socialstat.analysis.findings import Finding, findings, release_findings, top
 from socialstat.analysis.trends import Change, changes
 
-__all__ = ["Change", "changes", "comparisons"]
+__all__ = ["Change", "Finding", "changes", "comparisons", "findings", "release_findings", "top"]

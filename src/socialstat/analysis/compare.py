@@ -6,7 +6,7 @@ parent's at the unit's own denominator (`socialstat.stats.funnel_limits`, 95 % a
 the 95 % limits: outside them the unit is `better` or `worse` (by the indicator's polarity), or `higher` or
 `lower` where the indicator has none; inside them `similar`; `strength` says `99.8` when the unit is outside
 those limits too. Counts, ratios and medians are not compared (a count follows the size of the unit). A unit or
-parent whose cell is suppressed or missing is never compared.
+parent whose cell is suppressed, missing or incomplete is never compared.
 """
 
 from __future__ import annotations
@@ -42,7 +42,10 @@ def comparisons(
     verdict is higher/lower."""
     symbol = "symbol" if "symbol" in cells.columns else "status"
     chosen = int(cells["period"].max()) if year is None else year
+    quality = "status" if symbol == "symbol" else "quality"
     published = cells[(cells["period"] == chosen) & (cells[symbol] != "..") & cells["value"].notna()]
+    if quality in published.columns:
+        published = published[published[quality] != "incomplete"]
     published = published[published["method"].isin(COMPARED)]
     records = published.to_dict("records")
     same = {(*(r[c] for c in SERIES), r["unit_code"]): r for r in records}  # the parent in the same structure

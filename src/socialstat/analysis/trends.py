@@ -11,16 +11,18 @@ The test suits the statistic (the cell's `method`):
 | `count` | ratio of the counts (a rate ratio over equal time), exact | log-linear Poisson over equal time |
 | `ratio`, `median` | the change in value, without a test | none |
 
-The verdict is `increasing` or `decreasing` only when the interval excludes no change (0 for a difference, 1
-for a ratio), else `no significant change`; `not tested` where there is no test. A year whose cell is
-suppressed (`..`) or missing is never used: a change needs both years published, a trend at least
-`TREND_YEARS` published years in a row ending with the last. A series whose cells are approximate (units
-estimated from areas that do not match them) is marked `approximate`.
+The verdict is `increasing` or `decreasing` only when the interval excludes no change (0 for a difference, 1 for a
+ratio), else `no significant change`; `not tested` where there is no test. A year whose cell is suppressed (`..`),
+missing or incomplete (the data do not cover it) is never used: a change needs both years published, a trend at
+least `TREND_YEARS` published years in a row ending with the last. A series whose cells are approximate (units
+estimated from areas that do not match them) is marked `approximate`. A definition change (the catalogue's
+`revisions`) breaks a series: a trend uses only the years from the change on, and a change from the previous year
+across it is marked `broken` with the verdict `not comparable`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -54,12 +56,17 @@ class Change:
 
 
 def changes(
-    cells: pd.DataFrame, *, multipliers: dict[str, float] | None = None, confidence: float = 0.95
+    cells: pd.DataFrame,
+    *,
+    multipliers: dict[str, float] | None = None,
+    breaks: dict[str, list[int]] | None = None,
+    confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Every series' change from the previous year and trend over the last years (`cells`: a release's cells,
     with `symbol`, or a long export with `status`). `multipliers`: each indicator's (100 for a percentage; the
-    release's metadata has them), else inferred from a published share. One row per series and kind, with the
-    `Change` fields, the series' key and `approximate`."""
+    release's metadata has them), else inferred from a published share. `breaks`: each indicator's years of a
+    definition change (the metadata's `revisions`). One row per series and kind, with the `Change` fields, the
+    series' key, `approximate` and `broken`."""
     symbol = "symbol" if "symbol" in cells.columns else "status"
     quality = "status" if symbol == "symbol" else "quality"
     scale = {**inferred_multipliers(cells), **(multipliers or {})}
@@ -67,17 +74,22 @@ def changes(
     for key, series in cells.groupby(KEY, sort=True):
         multiplier = scale.get(str(key[0]), 1.0)
         series = series.sort_values("period")
-        usable = series[(series[symbol] != "..") & series["value"].notna()]
+        usable = series[(series[symbol] != "..") & series["value"].notna() & (series[quality] != "incomplete")]
         approximate = bool((series[quality] == "approximate").any())
         last_year = int(series["period"].max())
-        found = (
-            _year_change(usable, last_year, multiplier, confidence),
-            _trend(usable, last_year, multiplier, confidence),
+        since = max((b for b in (breaks or {}).get(str(key[0]), []) if b <= last_year), default=None)
+        year = _year_change(usable, last_year, multiplier, confidence)
+        broken = since == last_year
+        if year is not None and broken:
+            year = replace(year, verdict="not comparable")
+        trend = _trend(
+            usable if since is None else usable[usable["period"] >= since], last_year, multiplier, confidence
         )
-        for change in found:
+        for change, cut in ((year, broken), (trend, False)):
             if change is not None:
-                rows.append({**dict(zip(KEY, key, strict=True)), **change.__dict__, "approximate": approximate})
-    columns = [*KEY, *Change.__dataclass_fields__, "approximate"]
+                rows.append({**dict(zip(KEY, key, strict=True)), **change.__dict__, "approximate": approximate,
+                             "broken": cut})  # fmt: skip
+    columns = [*KEY, *Change.__dataclass_fields__, "approximate", "broken"]
     return pd.DataFrame(rows, columns=columns)
 
 

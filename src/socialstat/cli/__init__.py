@@ -289,6 +289,10 @@ def demo(out: Path, seed: int | None) -> None:
     )
     click.echo(f"  open data (exports):      {result.export.path}: {result.export.count} files")
     click.echo(f"  serve it (PxWeb API):     socialstat serve {result.release.path}")
+    if result.findings_file is not None:
+        click.echo(f"  findings (Göteborg):      {result.findings_file}")
+        for i, finding in enumerate(result.findings, start=1):
+            click.echo(f"    {i:>2}. {finding.sentence['sv']}")
     if result.ingest is not None:
         click.echo(f"  extracts (ingested):      {result.out / 'extracts'}")
         click.echo(f"  ingest reconciliation:    {result.ingest_file}")
@@ -307,6 +311,7 @@ def _write_or_print(text: str, out: Path | None) -> None:
         click.echo(text, nl=False)
 
 
+from socialstat.cli import analysis as _analysis  # noqa: E402
 from socialstat.cli import export as _export  # noqa: E402
 from socialstat.cli import ingest as _ingest  # noqa: E402  (its commands join the group above)
 from socialstat.cli import release as _release  # noqa: E402
@@ -314,6 +319,7 @@ from socialstat.cli import release as _release  # noqa: E402
 _ingest.register(cli)
 _release.register(cli)
 _export.register(cli)
+_analysis.register(cli)
 
 
 def main() -> None:

@@ -99,6 +99,9 @@ def _one(ind: Indicator) -> list[str]:
         f"| disclosure | {ind.disclosure} |",
         f"| source | {ind.source.sv} / {ind.source.en} |",
         f"| legal reference | {ind.legal} |",
+        f"| in sentences | {ind.subject.sv} ({ind.subject.gender}) / {ind.subject.en} |",
+        *(["| key figure | yes |"] if ind.key_figure else []),
+        *[f"| definition changed | {r.year}: {r.text.sv} / {r.text.en} |" for r in ind.revisions],
         "",
     ]
     return lines

@@ -476,7 +476,7 @@ def compute_indicator(
     else:
         cells["denominator"] = np.nan
     _apply_statistic(cells, ind)
-    data_key = (ind.numerator.table, ind.numerator.via, ind.period.column)
+    data_key = (ind.numerator.table, ind.numerator.via, ind.period.column, ind.numerator.lookback)
     if data_key not in run.data_years:
         run.data_years[data_key] = _years_with_data(store, ind, years)
     data_years = run.data_years[data_key]
@@ -519,8 +519,12 @@ def _years_with_data(store: Store, ind: Indicator, years: Sequence[int]) -> list
     rel = _base(store, Count(ind.numerator.table, "rows", via=ind.numerator.via))
     col = rel[ind.period.column]
     year = col.year() if col.type().is_date() else col
-    present = rel.select(year=year).distinct().execute()["year"]
-    return [y for y in years if y in set(present.dropna().astype(int))]
+    present = set(rel.select(year=year).distinct().execute()["year"].dropna().astype(int))
+    back = 0  # a measure looking back (new or returning keys) needs the years it looks into too
+    if ind.numerator.lookback is not None:
+        amount, unit = ind.numerator.lookback
+        back = amount if unit == "years" else -(-amount // 12)
+    return [y for y in years if all(y - k in present for k in range(back + 1))]
 
 
 def compute(store: Store, *, structure: str, years: Sequence[int], ids: Sequence[str] | None = None) -> pd.DataFrame:

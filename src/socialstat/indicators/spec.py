@@ -31,7 +31,11 @@ AGE_BANDS: dict[str, tuple[tuple[int, int], ...]] = {
     "age_children": ((0, 12), (13, 17), (18, 20)),
     "age_adults": ((18, 24), (25, 64), (65, 200)),
 }
-_REQUIRED = ("id", "area", "title", "definition", "unit_of_measure", "statistic", "numerator", "period", "polarity")
+_REQUIRED = (
+    "id", "area", "title", "definition", "unit_of_measure", "statistic", "numerator", "period", "polarity", "subject",
+)  # fmt: skip
+_OPTIONAL = ("multiplier", "denominator", "breakdowns", "disclosure", "source", "legal", "key_figure", "revisions")
+GENDERS = ("common", "neuter")
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,32 @@ class Text:
     def get(self, lang: str) -> str:
         """The text in `lang` ('sv' or 'en')."""
         return self.sv if lang == "sv" else self.en
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a sentence about the indicator calls it: a definite noun phrase in Swedish and English ("antalet
+    hushåll med ekonomiskt bistånd"), the Swedish phrase's grammatical gender (an adjective after it agrees:
+    antalet ... var oförändrat, andelen ... var oförändrad), and optionally what follows a value in place of
+    the default (" procent" for a percentage, the unit of measure for a rate, ratio or median, nothing for a
+    count)."""
+
+    sv: str
+    en: str
+    gender: str  # "common" (en-ord) or "neuter" (ett-ord)
+    unit: Text | None = None
+
+    def get(self, lang: str) -> str:
+        """The phrase in `lang` ('sv' or 'en')."""
+        return self.sv if lang == "sv" else self.en
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A change of definition from `year` on: the series before it is not comparable with the years after."""
+
+    year: int
+    text: Text
 
 
 @dataclass(frozen=True)
@@ -112,6 +142,9 @@ class Indicator:
     disclosure: str = "persons"
     source: Text = field(default_factory=lambda: Text("", ""))
     legal: str = ""
+    subject: Subject = field(default_factory=lambda: Subject("", "", "neuter"))
+    key_figure: bool = False  # one of an area's key figures: stated as a finding every year, shown as a tile
+    revisions: tuple[Revision, ...] = ()
 
 
 def _text(raw: Any, where: str) -> Text:
@@ -249,7 +282,7 @@ def parse_indicator(raw: dict[str, Any], source: str) -> Indicator:
     missing = [k for k in _REQUIRED if k not in raw]
     if missing:
         raise SpecificationError(f"{source}: missing fields {missing}")
-    unknown = set(raw) - {*_REQUIRED, "multiplier", "denominator", "breakdowns", "disclosure", "source", "legal"}
+    unknown = set(raw) - {*_REQUIRED, *_OPTIONAL}
     if unknown:
         raise SpecificationError(f"{source}: unknown fields {sorted(unknown)}")
     where = f"{source} ({raw['id']})"
@@ -322,7 +355,39 @@ def parse_indicator(raw: dict[str, Any], source: str) -> Indicator:
         disclosure=str(raw.get("disclosure", "persons")),
         source=_text(raw["source"], f"{where} source") if "source" in raw else Text("", ""),
         legal=str(raw.get("legal", "")),
+        subject=_subject(raw["subject"], f"{where} subject"),
+        key_figure=_flag(raw.get("key_figure", False), f"{where} key_figure"),
+        revisions=_revisions(raw.get("revisions", []), f"{where} revisions"),
     )
+
+
+def _subject(raw: Any, where: str) -> Subject:
+    if not isinstance(raw, dict) or set(raw) - {"sv", "en", "gender", "unit"}:
+        raise SpecificationError(f"{where}: give sv, en, gender and optionally unit")
+    text = _text({k: raw.get(k) for k in ("sv", "en")}, where)
+    if raw.get("gender") not in GENDERS:
+        raise SpecificationError(f"{where}: gender must be one of {GENDERS} (the Swedish phrase's: en or ett)")
+    unit = raw.get("unit")
+    if unit is not None and not (isinstance(unit, dict) and set(unit) == {"sv", "en"}):
+        raise SpecificationError(f"{where}: unit needs 'sv' and 'en' (either may be empty)")
+    return Subject(text.sv, text.en, str(raw["gender"]), Text(str(unit["sv"]), str(unit["en"])) if unit else None)
+
+
+def _flag(raw: Any, where: str) -> bool:
+    if not isinstance(raw, bool):
+        raise SpecificationError(f"{where}: must be true or false")
+    return raw
+
+
+def _revisions(raw: Any, where: str) -> tuple[Revision, ...]:
+    if not isinstance(raw, list):
+        raise SpecificationError(f"{where}: must be a list of {{year, sv, en}}")
+    found = []
+    for entry in raw:
+        if not isinstance(entry, dict) or not isinstance(entry.get("year"), int) or set(entry) != {"year", "sv", "en"}:
+            raise SpecificationError(f"{where}: each needs year (a whole year), sv and en")
+        found.append(Revision(entry["year"], _text({"sv": entry["sv"], "en": entry["en"]}, where)))
+    return tuple(sorted(found, key=lambda r: r.year))
 
 
 @cache

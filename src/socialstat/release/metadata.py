@@ -2,7 +2,8 @@
 
 Everything an output needs to label and explain a cell without the store: for each indicator in the release
 its catalogue entry (titles, definition, unit of measure, statistic, polarity, breakdowns, source, law) in
-Swedish and English; the units (code, name, level, parent); the structures and periods; the symbols; and the
+Swedish and English, with the phrase sentences name it by, whether it is a key figure and its definition
+changes; the units (code, name, level, parent); the structures and periods; the symbols; and the
 footnotes that cells refer to in their `note` column.
 """
 
@@ -25,8 +26,8 @@ FOOTNOTES = {
         "were apportioned by population.",
     ),
     "incomplete_year": Text(
-        "Året är inte komplett i underlaget.",
-        "The data do not cover the whole year.",
+        "Underlaget täcker inte hela året, eller inte den tid före året som uppgiften ser tillbaka på.",
+        "The data do not cover the whole year, or not the time before the year that the figure looks back on.",
     ),
 }
 YES_NO = {"true": Text("Ja", "Yes"), "false": Text("Nej", "No")}
@@ -107,6 +108,11 @@ def _text(text: Text) -> dict[str, str]:
     return {"sv": text.sv, "en": text.en}
 
 
+def indicator_metadata(indicator: str) -> dict[str, Any]:
+    """One indicator's entry as the current catalogue has it (for a release made before a field existed)."""
+    return _indicator(load_catalogue()[indicator])
+
+
 def _indicator(ind: Any) -> dict[str, Any]:
     return {
         "area": ind.area,
@@ -119,4 +125,12 @@ def _indicator(ind: Any) -> dict[str, Any]:
         "breakdowns": list(ind.breakdowns),
         "source": _text(ind.source),
         "legal": ind.legal,
+        "subject": {
+            "sv": ind.subject.sv,
+            "en": ind.subject.en,
+            "gender": ind.subject.gender,
+            **({"unit": _text(ind.subject.unit)} if ind.subject.unit else {}),
+        },
+        "key_figure": ind.key_figure,
+        "revisions": [{"year": r.year, **_text(r.text)} for r in ind.revisions],
     }

@@ -81,7 +81,7 @@ def _children_of_year(
     n_known = min(round(p["known_before"] * n_children), len(eligible)) if len(eligible) else 0
     known = np.array([], dtype=np.int64)
     if n_known:
-        w = np.where(pool.last_year[eligible] == year - 1, p["known_last_year_weight"], 1.0)
+        w = float(p["known_decay"]) ** (year - 1 - pool.last_year[eligible]).astype(float)
         known = rng.choice(eligible, size=n_known, replace=False, p=w / w.sum())
 
     age_rate = np.asarray(p["age_rate"], dtype=float)

@@ -1,0 +1,72 @@
+"""Numbers and words in the sentences of findings, in Swedish or English.
+
+Values are shown as a statistics office writes them in prose: counts exactly below 10 000 and to three
+significant figures from there (16 298 → 16 300), percentages and rates with one decimal, amounts of 100 or
+more as whole numbers; relative changes as whole per cents (one decimal below 1 %), changes of a share in
+percentage points with one decimal unless whole ("1 procentenhet", "2,5 procentenheter"). Swedish uses a
+decimal comma and a no-break space between thousands (socialstat.text), English a point and a comma. Numbers
+of years up to twelve are written in words, as both languages' style guides ask.
+"""
+
+from __future__ import annotations
+
+import math
+
+from socialstat.text import NBSP, format_number
+
+WORDS = {
+    "sv": ["noll", "ett", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv"],
+    "en": ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"],
+}
+PERCENT = {"sv": "procent", "en": "per cent"}
+POINTS = {"sv": ("procentenhet", "procentenheter"), "en": ("percentage point", "percentage points")}
+UNCHANGED = {
+    "sv": {"neuter": "oförändrat", "common": "oförändrad"},
+    "en": {"neuter": "unchanged", "common": "unchanged"},
+}
+
+
+def number(value: float, decimals: int, lang: str) -> str:
+    """`value` with `decimals` decimals, grouped: '1 234,5' in Swedish, '1,234.5' in English."""
+    text = format_number(value, decimals)
+    if lang == "sv":
+        return text
+    return text.replace(",", ".").replace(NBSP, ",")
+
+
+def count(value: float, lang: str) -> str:
+    """A count: exact below 10 000, else to three significant figures."""
+    whole = round(float(value))
+    if abs(whole) >= 10_000:
+        step = 10 ** (int(math.log10(abs(whole))) - 2)
+        whole = round(whole / step) * step
+    return number(whole, 0, lang)
+
+
+def amount(value: float, lang: str) -> str:
+    """A rate, ratio or percentage: one decimal, whole from 100 on (kronor per inhabitant)."""
+    return number(value, 0 if abs(value) >= 100 else 1, lang)
+
+
+def relative(share: float, lang: str) -> str:
+    """A relative change (0.08) as '8 procent' / '8 per cent'; one decimal below 1 %."""
+    percent = abs(share) * 100
+    return f"{number(percent, 0 if percent >= 0.95 else 1, lang)} {PERCENT[lang]}"  # 0.95 and up reads "1"
+
+
+def points(change: float, lang: str) -> str:
+    """A change in percentage points: '2,1 procentenheter', '1 procentenhet', '0,5 procentenheter'."""
+    text = number(abs(change), 1, lang)
+    text = text.removesuffix(",0" if lang == "sv" else ".0")
+    singular, plural = POINTS[lang]
+    return f"{text} {singular if text == '1' else plural}"
+
+
+def years(n: int, lang: str) -> str:
+    """A number of years: in words up to twelve, else in digits."""
+    return WORDS[lang][n] if 0 <= n < len(WORDS[lang]) else str(n)
+
+
+def unchanged(gender: str, lang: str) -> str:
+    """'unchanged' agreeing with a Swedish subject's gender (oförändrat after an ett-word)."""
+    return UNCHANGED[lang][gender]
