@@ -75,3 +75,15 @@ def small_release(folder: Path, name: str, ids: list[str], *, seed: int) -> Rele
             store, year=2024, name=name, out=folder / "releases", structures=("municipalities",),
             first_year=2023, ids=ids,
         )  # fmt: skip
+
+
+def goteborg_release(folder: Path, years: str, ids: list[str], *, seed: int) -> Release:
+    """A release of synthetic Göteborg alone, as a municipality and as its four social administrations: for the
+    tests of the analysis and the report."""
+    generate("1480", parse_years(years), seed, folder / "canonical")
+    with init_store(f"duckdb:///{folder / 'store.duckdb'}") as store:
+        load_canonical(store, folder / "canonical")
+        return create_release(
+            store, year=int(years[-4:]), name=years[-4:], out=folder / "releases", first_year=int(years[:4]),
+            structures=("municipalities", "goteborg-administrations"), ids=ids,
+        )  # fmt: skip

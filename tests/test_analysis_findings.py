@@ -11,14 +11,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from conftest import small_release
+from conftest import goteborg_release, small_release
 from socialstat.analysis import Finding, findings, release_findings, top, words
 from socialstat.cli import cli
 from socialstat.errors import ConfigurationError
-from socialstat.release import Release, create_release
+from socialstat.release import Release
 from socialstat.release.metadata import indicator_metadata
-from socialstat.store import init_store, load_canonical
-from socialstat.synth import generate, parse_years
 
 NBSP = "\u00a0"
 UNITS = [
@@ -312,7 +310,7 @@ def test_the_words_of_changes_and_years() -> None:
     assert words.points(1.04, "sv") == "1 procentenhet"
     assert words.points(-0.5, "en") == "0.5 percentage points"
     assert words.points(12.26, "sv") == "12,3 procentenheter"
-    assert (words.years(5, "sv"), words.years(12, "en"), words.years(13, "sv")) == ("fem", "twelve", "13")
+    assert (words.in_words(5, "sv"), words.in_words(12, "en"), words.in_words(13, "sv")) == ("fem", "twelve", "13")
     assert (words.unchanged("neuter", "sv"), words.unchanged("common", "sv")) == ("oförändrat", "oförändrad")
     assert words.amount(7718.4, "sv") == f"7{NBSP}718"
     assert words.amount(50.94, "en") == "50.9"
@@ -349,22 +347,15 @@ def test_the_findings_command(small_findings_release: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def goteborg_release(tmp_path_factory: pytest.TempPathFactory) -> Release:
+def seven_years(tmp_path_factory: pytest.TempPathFactory) -> Release:
     """Seven years of synthetic Göteborg (its administrations too) with the indicators of the generator's
     built-in trends."""
-    folder = tmp_path_factory.mktemp("goteborg")
-    generate("1480", parse_years("2018-2024"), 7, folder / "canonical")
-    with init_store(f"duckdb:///{folder / 'store.duckdb'}") as store:
-        load_canonical(store, folder / "canonical")
-        return create_release(
-            store, year=2024, name="2024", out=folder / "releases", first_year=2018,
-            structures=("municipalities", "goteborg-administrations"),
-            ids=["EB01", "EB05", "HL01", "HL02", "BU02", "BU07", "BU09B", "KR02", "MB01"],
-        )  # fmt: skip
+    ids = ["EB01", "EB05", "HL01", "HL02", "BU02", "BU07", "BU09B", "KR02", "MB01"]
+    return goteborg_release(tmp_path_factory.mktemp("goteborg"), "2018-2024", ids, seed=7)
 
 
-def test_the_top_findings_are_the_trends_the_generator_was_built_with(goteborg_release: Release) -> None:
-    found = release_findings(goteborg_release, unit="Göteborg")
+def test_the_top_findings_are_the_trends_the_generator_was_built_with(seven_years: Release) -> None:
+    found = release_findings(seven_years, unit="Göteborg")
     chosen = {(f.indicator, f.unit_code, f.verdict) for f in top(found, 10)}
     assert ("EB01", "1480", "decreasing") in chosen  # assistance down
     assert ("EB05", "1480", "increasing") in chosen  # with a growing long-term share

@@ -11,7 +11,7 @@ import socialstat.pipeline as pipeline
 
 def test_demo_runs_end_to_end_and_reruns_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pipeline, "DEMO_PRESET", "goteborg")
-    monkeypatch.setattr(pipeline, "DEMO_YEARS", "2023-2024")
+    monkeypatch.setattr(pipeline, "DEMO_YEARS", "2021-2024")  # the example text cites a figure looking 3 years back
     first = pipeline.run_demo(tmp_path / "demo", seed=5)
     assert first.database.exists()
     assert (first.canonical / "referrals.parquet").exists()
@@ -23,7 +23,7 @@ def test_demo_runs_end_to_end_and_reruns_in_place(tmp_path: Path, monkeypatch: p
     # The demo ends with an audited release; the unprotected results are never left on disk.
     assert first.release.path == tmp_path / "demo" / "releases" / "2024"
     assert first.release.manifest["audit"]["passed"]
-    assert first.release.manifest["years"] == [2023, 2024]
+    assert first.release.manifest["years"] == [2021, 2024]
     assert not list((tmp_path / "demo").glob("results*"))
     assert (first.export.path / "cells.csv").exists()
     assert (first.export.path / "jsonstat" / "collection.json").exists()
@@ -31,6 +31,9 @@ def test_demo_runs_end_to_end_and_reruns_in_place(tmp_path: Path, monkeypatch: p
     assert first.findings_file == tmp_path / "demo" / "findings-2024.json"
     assert 0 < len(first.findings) <= 10
     assert all(f.sentence["sv"].startswith("I ") and f.last == 2024 for f in first.findings)
+    assert first.report is not None  # ... and ends with the report on Göteborg
+    assert [p.name for p in first.report.files] == ["report.html", "report.pdf"]
+    assert first.report.path == tmp_path / "demo" / "report" / "2024"
     second = pipeline.run_demo(tmp_path / "demo", seed=5)  # a rerun replaces the previous demo
     assert second.summary.tables.equals(first.summary.tables)
     assert second.release.cells().equals(first.release.cells())

@@ -59,6 +59,11 @@ class ExportError(SocialstatError):
     """A release cannot be exported (an unknown format, an output folder that holds something else, ...)."""
 
 
+class ReportError(SocialstatError):
+    """A report cannot be rendered: a reference in the analysts' text to a cell that is missing or suppressed, a
+    configuration that does not fit the release, an unknown unit or format (file, line and rule named)."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One validation finding: which rule (reason code) failed where, and how often.

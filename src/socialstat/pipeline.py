@@ -29,6 +29,7 @@ from socialstat.ingest import list_profiles, load_profile
 from socialstat.ingest.run import IngestReport, ingest_files
 from socialstat.pseudonym import Pseudonymiser, load_secret, new_key_file
 from socialstat.release import Release, create_release
+from socialstat.report import RenderedReport, example_config, render_report
 from socialstat.store import StoreSummary, format_summary, init_store, load_canonical, summarize
 from socialstat.store.connect import Store
 from socialstat.synth import SynthReport, generate, parse_years
@@ -60,6 +61,7 @@ class DemoResult:
     ingest_file: Path | None = None
     findings: tuple[Finding, ...] = ()  # the most important about DEMO_UNIT
     findings_file: Path | None = None
+    report: RenderedReport | None = None
 
 
 def run_demo(out: str | Path, *, seed: int = DEMO_SEED) -> DemoResult:
@@ -68,9 +70,10 @@ def run_demo(out: str | Path, *, seed: int = DEMO_SEED) -> DemoResult:
     out.mkdir(parents=True, exist_ok=True)
     canonical = out / "canonical"
     database = out / "socialstat.duckdb"
-    for stale in (database, Path(f"{database}.wal")):
-        stale.unlink(missing_ok=True)
-    for folder in (canonical, out / "extracts", out / "extract-source", out / "releases", out / "open-data"):
+    for path in (database, Path(f"{database}.wal")):
+        path.unlink(missing_ok=True)
+    folders = (canonical, out / "extracts", out / "extract-source", out / "releases", out / "open-data", out / "report")
+    for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
     synth = generate(DEMO_PRESET, parse_years(DEMO_YEARS), seed, canonical)
     years = parse_years(DEMO_YEARS)
@@ -92,9 +95,12 @@ def run_demo(out: str | Path, *, seed: int = DEMO_SEED) -> DemoResult:
     summary_file.write_text(format_summary(summary) + "\n", encoding="utf-8")
     exported = export_release(release, out / "open-data" / DEMO_RELEASE)
     found, findings_file = _findings(release, out)
+    report = None
+    if findings_file is not None:  # the report on Göteborg, with the example of the analysts' own text
+        report = render_report(release, out / "report" / DEMO_RELEASE, unit=DEMO_UNIT, config=example_config())
     return DemoResult(
         out, canonical, database, synth, summary, summary_file, release, exported, ingest, ingest_file, found,
-        findings_file,
+        findings_file, report,
     )  # fmt: skip
 
 

@@ -88,7 +88,7 @@ def findings(
     parents = {code: u["parent_code"] for code, u in units.items() if u.get("parent_code")}
     last = int(cells["period"].max()) if year is None else year
     cells = cells[(cells["period"] <= last) & cells["indicator"].isin(indicators)]
-    current = {code for code, u in units.items() if _valid(u, last)} if units else set(cells["unit_code"])
+    current = {code for code, u in units.items() if exists_in(u, last)} if units else set(cells["unit_code"])
     if unit is not None:
         chosen = resolve_unit(unit, units)
         scope = {chosen, *(c for c, p in parents.items() if p == chosen)}
@@ -170,7 +170,7 @@ def resolve_unit(unit: str, units: dict[str, dict[str, Any]]) -> str:
     return named[0]
 
 
-def _valid(unit: dict[str, Any], year: int) -> bool:
+def exists_in(unit: dict[str, Any], year: int) -> bool:
     """Whether the unit exists in `year` (Göteborg's districts ended with 2020): findings are about the units
     of the last year, though the release keeps the old ones for the years back in time."""
     start, end = unit.get("valid_from"), unit.get("valid_to")

@@ -83,7 +83,7 @@ def _fields(
         "first": str(found.first),
         "last": str(found.last),
         "unchanged": words.unchanged(str(subject.get("gender", "neuter")), lang),
-        "years": words.years(found.last - found.first + 1, lang),
+        "years": words.in_words(found.last - found.first + 1, lang),
         "revision": str(_revision(found, indicator)),
     }
     shown = {"before": found.value_first, "after": found.value_last}

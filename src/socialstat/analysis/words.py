@@ -62,8 +62,8 @@ def points(change: float, lang: str) -> str:
     return f"{text} {singular if text == '1' else plural}"
 
 
-def years(n: int, lang: str) -> str:
-    """A number of years: in words up to twelve, else in digits."""
+def in_words(n: int, lang: str) -> str:
+    """A small number (of years, of units) in words up to twelve, else in digits."""
     return WORDS[lang][n] if 0 <= n < len(WORDS[lang]) else str(n)
 
 

@@ -293,6 +293,9 @@ def demo(out: Path, seed: int | None) -> None:
         click.echo(f"  findings (Göteborg):      {result.findings_file}")
         for i, finding in enumerate(result.findings, start=1):
             click.echo(f"    {i:>2}. {finding.sentence['sv']}")
+    if result.report is not None:
+        for path in result.report.files:
+            click.echo(f"  {'report (' + path.suffix[1:].upper() + '):':<26}{path}")
     if result.ingest is not None:
         click.echo(f"  extracts (ingested):      {result.out / 'extracts'}")
         click.echo(f"  ingest reconciliation:    {result.ingest_file}")
@@ -315,11 +318,13 @@ from socialstat.cli import analysis as _analysis  # noqa: E402
 from socialstat.cli import export as _export  # noqa: E402
 from socialstat.cli import ingest as _ingest  # noqa: E402  (its commands join the group above)
 from socialstat.cli import release as _release  # noqa: E402
+from socialstat.cli import report as _report  # noqa: E402
 
 _ingest.register(cli)
 _release.register(cli)
 _export.register(cli)
 _analysis.register(cli)
+_report.register(cli)
 
 
 def main() -> None:

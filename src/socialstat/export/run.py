@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from socialstat.export.excel import write_xlsx
 from socialstat.export.jsonstat import check_jsonstat, datasets
 from socialstat.export.long import long_cells
 from socialstat.export.px import px_tables
+from socialstat.folders import check_replaceable, write_whole
 from socialstat.px import write_px
 
 FORMATS = ("csv", "xlsx", "parquet", "jsonstat", "px")
@@ -53,16 +52,13 @@ def export_release(
     if lang not in ("sv", "en"):
         raise ExportError(f"language {lang!r}: choose sv or en")
     out = Path(out)
-    if out.exists() and any(out.iterdir()) and not (out / "export.json").is_file():
-        raise ExportError(f"{out} holds files that are not an export of socialstat; choose an empty folder")
+    check_replaceable(out, "export.json", "an export of socialstat", ExportError)
     long = long_cells(release)
     meta = release.metadata()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
-    partial.mkdir()
-    try:
-        _write(partial, release, long, meta, formats, lang, licence)
-        files = {str(p.relative_to(partial)): _sha256(p) for p in sorted(partial.rglob("*")) if p.is_file()}
+
+    def write(folder: Path) -> dict[str, str]:
+        _write(folder, release, long, meta, formats, lang, licence)
+        files = {str(p.relative_to(folder)): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
         about = {
             "release": release.name,
             "release_sha256": release.manifest["content_sha256"],
@@ -72,13 +68,10 @@ def export_release(
             "cells": len(long),
             "files": files,
         }
-        (partial / "export.json").write_text(json.dumps(about, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        os.rename(partial, out)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
+        (folder / "export.json").write_text(json.dumps(about, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return files
+
+    files = write_whole(out, write)
     return ExportResult(out, files)
 
 

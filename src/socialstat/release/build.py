@@ -11,8 +11,8 @@ writes `<out>/<name>/`:
   suppressed cell is primary or secondary (that would tell a reader it rests on 1–4 persons).
 - `metadata.json` (`metadata.py`): the catalogue entries, units, periods, symbols, footnotes and labels.
 - `manifest.json`: format, name, years, structures, the code version, a hash of the catalogue, the disclosure
-  rules, the batches the store held, the counts of published and suppressed cells, the audit's counts, and the
-  SHA-256 of each file and of the whole.
+  rules, the batches the store held (with the counts of rows read, loaded and quarantined), the counts of
+  published and suppressed cells, the audit's counts, and the SHA-256 of each file and of the whole.
 
 The confidential side (each suppressed cell's rule and interval) goes to the store's `disclosure_record`
 (`audit.py`). The folder is written under a hidden temporary name and renamed when complete, so a half-written
@@ -163,6 +163,15 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _batch(b: Any) -> dict[str, Any]:
+    """A batch as the manifest records it: no source path, the counts of its rows."""
+    return {
+        "batch_id": b.batch_id, "table": b.table_name, "sha256": b.sha256, "profile": b.profile,
+        "municipality_code": b.municipality_code if isinstance(b.municipality_code, str) else None,
+        "rows_read": int(b.rows_read), "rows_loaded": int(b.rows_loaded), "rows_quarantined": int(b.rows_quarantined),
+    }  # fmt: skip
+
+
 def _catalogue_hash() -> str:
     folder = resources.files("socialstat.indicators").joinpath("catalogue")
     digest = hashlib.sha256()
@@ -197,7 +206,7 @@ def _manifest(
         "catalogue_sha256": _catalogue_hash(),
         "disclosure_rules": asdict(rules),
         "previous_release": previous.name if previous else None,
-        "batches": [{"batch_id": b.batch_id, "table": b.table_name, "sha256": b.sha256} for b in loaded.itertuples()],
+        "batches": [_batch(b) for b in loaded.itertuples()],
         "cells": {
             "total": len(cells),
             "suppressed": int((cells["symbol"] == rules.suppressed_symbol).sum()),

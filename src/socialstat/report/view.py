@@ -1,0 +1,102 @@
+"""A release as the report reads it: the cells of a unit and the units under it, their names, and every shown
+number formatted for the language with its cell's key.
+
+Every number the report prints from a release cell goes through `View.shown`, which returns the text and the
+cell's key; the HTML puts the key on the number (`data-cell`), so a test can check each one against the
+release. A suppressed cell shows its symbol (`..`), never a number.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from socialstat.analysis import words
+from socialstat.analysis.findings import exists_in, resolve_unit
+from socialstat.errors import ReportError
+
+KEY = ("indicator", "structure", "unit_code", "breakdown", "breakdown_value", "period")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A number as printed: its text (or symbol) and the key of the cell it comes from."""
+
+    text: str
+    key: str
+    suppressed: bool = False
+    note: str = ""  # the cell's footnote (approximate_units, incomplete_year), marked * where printed
+
+
+def cell_key(row: dict[str, Any]) -> str:
+    """A cell's key as one string: indicator|structure|unit|breakdown|value|period."""
+    return "|".join(str(int(row[k])) if k == "period" else str(row[k]) for k in KEY)
+
+
+class View:
+    """The release's cells about one unit (a municipality or a region) and the units under it."""
+
+    def __init__(self, release: Any, unit: str, lang: str) -> None:
+        self.release, self.lang = release, lang
+        self.meta = release.metadata()
+        self.units = {u["unit_code"]: u for u in self.meta.get("units", [])}
+        try:
+            self.unit = resolve_unit(unit, self.units)
+        except Exception as err:  # a ConfigurationError: the report's own error says what to do
+            raise ReportError(f"report: {err}") from None
+        cells = release.cells()
+        self.last = int(cells["period"].max())
+        self.years = sorted(int(p) for p in cells["period"].unique())
+        self.children = sorted(
+            (c for c, u in self.units.items() if u.get("parent_code") == self.unit and exists_in(u, self.last)),
+            key=lambda c: self.name(c),
+        )
+        self.parent = self.units[self.unit].get("parent_code")
+        wanted = {self.unit, *self.children, *([self.parent] if self.parent else [])}
+        self.cells = cells[cells["unit_code"].isin(wanted)].copy()
+        self.indicators: dict[str, dict[str, Any]] = self.meta.get("indicators", {})
+        order = {s: i for i, s in enumerate(self.meta.get("structures", []))}
+        ranked = self.cells.assign(_order=self.cells["structure"].map(order).fillna(len(order)))
+        self._series: dict[tuple[str, str, str, str], pd.DataFrame] = {}
+        for key, rows in ranked.groupby(["indicator", "unit_code", "breakdown", "breakdown_value"], sort=False):
+            first = rows[rows["_order"] == rows["_order"].min()]  # the first structure that publishes them
+            self._series[tuple(str(k) for k in key)] = first.drop(columns="_order").sort_values("period")  # type: ignore[index]
+
+    def name(self, code: str) -> str:
+        """A unit's name in the report's language."""
+        unit = self.units.get(code, {})
+        return str(unit.get(f"name_{self.lang}") or unit.get("name_sv") or code)
+
+    def series(self, indicator: str, unit: str, breakdown: str = "total", value: str = "total") -> pd.DataFrame:
+        """A unit's cells of an indicator, one per year, from the first structure that publishes them."""
+        return self._series.get((indicator, unit, breakdown, value), self.cells.iloc[0:0])
+
+    def cell(
+        self, indicator: str, unit: str, year: int, breakdown: str = "total", value: str = "total"
+    ) -> dict[str, Any] | None:
+        """One cell, or None if the release does not have it."""
+        rows = self.series(indicator, unit, breakdown, value)
+        rows = rows[rows["period"] == year]
+        return None if rows.empty else dict(rows.iloc[0])
+
+    def shown(self, row: dict[str, Any]) -> Shown:
+        """The cell's value as the report prints it: exact counts, one decimal for shares and rates (whole from
+        100), or the cell's symbol when it has no published value."""
+        key = cell_key(row)
+        value = row.get("value")
+        if value is None or (isinstance(value, float) and math.isnan(value)) or row.get("symbol") == "..":
+            return Shown(str(row.get("symbol") or ".."), key, suppressed=True)
+        note = str(row.get("note") or "")
+        if row.get("symbol") == "-" and not value:
+            return Shown("-", key, note=note)
+        statistic = self.indicators.get(str(row["indicator"]), {}).get("statistic")
+        if statistic == "count":
+            return Shown(words.number(round(float(value)), 0, self.lang), key, note=note)
+        return Shown(words.amount(float(value), self.lang), key, note=note)
+
+    def usable(self, row: dict[str, Any] | None) -> bool:
+        """Whether a cell has a published value that the analysis and the prose may rest on."""
+        return row is not None and not self.shown(row).suppressed and row.get("status") != "incomplete"
