@@ -107,17 +107,17 @@ def test_a_five_year_fall_is_a_decreasing_trend_with_its_yearly_change() -> None
     # (15 000 / 18 000) ** (1 / 4) = 0.955: about 4 % a year; the Poisson fit gives 0.956
     assert trend.estimate == pytest.approx(0.956, abs=0.002)
     assert _said(trend) == (
-        "I Göteborg har antalet hushåll med ekonomiskt bistånd minskat under de senaste fem åren, från 18 000 år "
-        "2020 till 15 000 år 2024, i genomsnitt med 4 procent per år.",
+        "I Göteborg har antalet hushåll med ekonomiskt bistånd minskat under de senaste fem åren, från 18 000 "
+        "(2020) till 15 000 (2024), i genomsnitt med 4 procent per år.",
         "In Göteborg, the number of households receiving economic assistance has decreased over the last five "
-        "years, from 18,000 in 2020 to 15,000 in 2024, on average by 4 per cent a year.",
+        "years, from 18,000 (2020) to 15,000 (2024), on average by 4 per cent a year.",
     )
 
 
 def test_a_small_change_that_is_not_significant_is_largely_unchanged_with_the_subjects_gender() -> None:
     cells = _release(
         _series("EB01", "1480-A-CE", [(2023, 500, None), (2024, 510, None)]),
-        _series("EB05", "1480-A-CE", [(2023, 200, 500), (2024, 205, 500)]),
+        _series("EB05", "1480-A-CE", [(2023, 200, 500), (2024, 203, 500)]),
     )
     found = findings(*cells)
     count, share = _find(found, "year", "EB01", "1480-A-CE"), _find(found, "year", "EB05", "1480-A-CE")
@@ -130,7 +130,7 @@ def test_a_small_change_that_is_not_significant_is_largely_unchanged_with_the_su
     )
     assert _said(share)[0] == (
         "I Socialförvaltning Centrum var andelen av biståndshushållen som hade långvarigt bistånd i stort sett "
-        "oförändrad mellan 2023 och 2024: 40,0 procent och 41,0 procent."
+        "oförändrad mellan 2023 och 2024: 40,0 procent och 40,6 procent."
     )
 
 
@@ -141,12 +141,12 @@ def test_a_large_change_that_is_not_significant_is_never_called_an_increase() ->
     assert year.relative == pytest.approx(0.3)
     sv, en = _said(year)
     assert sv == (
-        "I Socialförvaltning Nordost gick antalet hushåll med ekonomiskt bistånd från 20 år 2023 till 26 år 2024, "
+        "I Socialförvaltning Nordost gick antalet hushåll med ekonomiskt bistånd från 20 (2023) till 26 (2024), "
         "en förändring som inte är statistiskt säkerställd."
     )
     assert en == (
         "In Social administration North-East, the number of households receiving economic assistance went from 20 "
-        "in 2023 to 26 in 2024, a change that is not statistically significant."
+        "(2023) to 26 (2024), a change that is not statistically significant."
     )
     for word in ("ökade", "minskade", "ökat", "minskat", "increase", "decrease"):
         assert word not in sv + en
@@ -190,7 +190,7 @@ def test_a_changed_definition_breaks_the_series() -> None:
     assert (year.verdict, year.broken) == ("not comparable", True)
     assert not [f for f in found if f.kind == "trend"]  # one comparable year is no trend
     assert _said(year) == (
-        "I Göteborg var antalet hushåll med ekonomiskt bistånd 15 000 år 2024. Definitionen ändrades 2024, så "
+        "I Göteborg var antalet hushåll med ekonomiskt bistånd 15 000 under 2024. Definitionen ändrades 2024, så "
         "talet kan inte jämföras med året före (16 300).",
         "In Göteborg, the number of households receiving economic assistance was 15,000 in 2024. The definition "
         "changed in 2024, so the figure cannot be compared with the year before (16,300).",
@@ -219,14 +219,14 @@ def test_a_unit_against_its_parent_with_polarity_and_the_cells_of_both() -> None
     assert centre.verdict == "similar"
     assert [c["unit_code"] for c in north.cells] == ["1480-A-NO", "1480"]
     assert _said(north) == (
-        "I Socialförvaltning Nordost var andelen barn och unga 0–20 år med minst en aktualisering 13,7 procent år "
-        "2024, högre än i Göteborg som helhet (9,3 procent).",
+        "I Socialförvaltning Nordost var andelen barn och unga 0–20 år med minst en aktualisering 13,7 procent "
+        "under 2024, högre än i Göteborg som helhet (9,3 procent).",
         "In Social administration North-East, the share of children and young people aged 0–20 with at least one "
         "referral was 13.7 per cent in 2024, higher than in Göteborg as a whole (9.3 per cent).",
     )
     assert _said(centre)[0] == (
-        "I Socialförvaltning Centrum var andelen barn och unga 0–20 år med minst en aktualisering 9,3 procent år "
-        "2024, utan statistiskt säkerställd skillnad mot Göteborg som helhet (9,3 procent)."
+        "I Socialförvaltning Centrum var andelen barn och unga 0–20 år med minst en aktualisering 9,3 procent "
+        "under 2024, utan statistiskt säkerställd skillnad mot Göteborg som helhet (9,3 procent)."
     )
     assert north.score > centre.score
 
@@ -240,11 +240,11 @@ def test_key_figures_are_stated_as_levels_with_their_unit() -> None:
         )
     )
     assert _said(_find(found, "level", "BU07", "1480")) == (
-        "I Göteborg var andelen förhandsbedömningar klara inom 14 dagar 88,9 procent år 2024.",
+        "I Göteborg var andelen förhandsbedömningar klara inom 14 dagar 88,9 procent under 2024.",
         "In Göteborg, the share of initial assessments completed within 14 days was 88.9 per cent in 2024.",
     )
     assert _said(_find(found, "level", "HL01", "1480")) == (
-        "I Göteborg var antalet personer i hemlöshet 50,9 per 10 000 invånare år 2024.",
+        "I Göteborg var antalet personer i hemlöshet 50,9 per 10 000 invånare under 2024.",
         "In Göteborg, the number of persons in homelessness was 50.9 per 10,000 inhabitants in 2024.",
     )
     assert not [f for f in found if f.unit_code == "1480-A-NO"]  # a suppressed key figure is not stated
@@ -295,6 +295,41 @@ def test_a_unit_keeps_its_findings_and_those_of_the_units_under_it() -> None:
         findings(*release, unit="Mars")
 
 
+def test_a_slope_against_its_end_points_is_told_as_variation() -> None:
+    rows = [(2020, 10_000, None), (2021, 15_000, None), (2022, 16_000, None), (2023, 17_000, None), (2024, 9_900, None)]
+    trend = _find(findings(*_release(_series("EB01", "1480", rows))), "trend", "EB01", "1480")
+    assert trend.estimate is not None
+    assert trend.estimate > 1  # the fitted slope rises, the last year is below the first
+    assert trend.verdict == "mixed"
+    assert _said(trend) == (
+        "I Göteborg har antalet hushåll med ekonomiskt bistånd varierat under de senaste fem åren, utan en entydig "
+        "riktning: 10 000 (2020) och 9 900 (2024).",
+        "In Göteborg, the number of households receiving economic assistance has varied over the last five years "
+        "without a clear direction: 10,000 (2020) and 9,900 (2024).",
+    )
+
+
+def test_care_days_are_not_tested_as_if_each_day_were_an_event() -> None:
+    found = findings(*_release(_series("BU14", "1480", [(2023, 1_797, None), (2024, 3_794, None)])))
+    year = _find(found, "year", "BU14", "1480")
+    assert year.verdict == "not tested"
+    assert _said(year)[0] == "I Göteborg gick antalet vårddygn i placering från 1 797 (2023) till 3 794 (2024)."
+    assert not [f for f in found if f.kind == "trend"]
+
+
+def test_a_rate_of_an_age_band_is_per_inhabitants_of_that_age_and_labels_keep_their_capitals() -> None:
+    band = _series("MB01", "1480", [(2023, 400, 80_000), (2024, 500, 80_000)], breakdown=("age_adults", "25-64"))
+    year = _find(findings(*_release(band)), "year", "MB01", "1480", "25-64")
+    assert _said(year)[0].endswith("från 5,0 per 1 000 invånare i åldersgruppen till 6,2 per 1 000 invånare i "
+                                   "åldersgruppen.")  # fmt: skip
+    cells, meta = _release(_series("BU08", "1480", [(2023, 500, 1_000), (2024, 700, 1_000)],
+                                   breakdown=("legal_basis", "sol")))  # fmt: skip
+    meta["breakdowns"]["legal_basis"] = {"sol": {"sv": "SoL (socialtjänstlagen)", "en": "Social Services Act (SoL)"}}
+    year = _find(findings(cells, meta), "year", "BU08", "1480", "sol")
+    assert "(lagrum: SoL (socialtjänstlagen))" in year.sentence["sv"]
+    assert "(legal basis: Social Services Act (SoL))" in year.sentence["en"]
+
+
 @pytest.mark.parametrize(
     ("value", "sv", "en"),
     [(16_298, "16 300", "16,300"), (9_999, "9 999", "9,999"), (152_345, "152 000", "152,000"), (7, "7", "7")],
@@ -310,6 +345,7 @@ def test_the_words_of_changes_and_years() -> None:
     assert words.points(1.04, "sv") == "1 procentenhet"
     assert words.points(-0.5, "en") == "0.5 percentage points"
     assert words.points(12.26, "sv") == "12,3 procentenheter"
+    assert words.points(0.04, "sv") == "0,04 procentenheter"  # never "0"
     assert (words.in_words(5, "sv"), words.in_words(12, "en"), words.in_words(13, "sv")) == ("fem", "twelve", "13")
     assert (words.unchanged("neuter", "sv"), words.unchanged("common", "sv")) == ("oförändrat", "oförändrad")
     assert words.amount(7718.4, "sv") == f"7{NBSP}718"

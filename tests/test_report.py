@@ -258,3 +258,40 @@ def test_a_suppressed_point_is_a_gap_with_a_note_never_a_zero(release: Release, 
 def _chapter(release: Release, indicator: str) -> str:
     area = release.metadata()["indicators"][indicator]["area"]
     return "referrals" if indicator in ("BU02B", "BU03B", "BU09B") else area
+
+
+def test_each_indicator_has_one_section_and_the_data_quality_names_the_deliveries(soup: BeautifulSoup) -> None:
+    sections = [s["id"] for s in soup.select("section.section")]
+    indicators = [i.split("-", 1)[1] for i in sections]
+    assert len(indicators) == len(set(indicators))  # BU02 and BU09B only in the chapter on aktualiseringar
+    assert "referrals-BU02" in sections
+    quality = soup.select_one("#appendix").select("table")[-1]
+    assert [th.get_text() for th in quality.select("thead th")] == ["Tabell", "Kommun", "Lästa", "Inlästa", "Avvisade"]
+    assert "nan" not in quality.get_text()
+
+
+def test_the_analysts_text_cannot_pull_in_outside_content(release: Release, tmp_path: Path) -> None:
+    config = _config(tmp_path, "chapters:\n  costs:\n    sv: 'Se ![bild](https://example.org/x.png) här.'\n")
+    done = render_report(release, tmp_path / "out", config=config)
+    html = done.files[0].read_text(encoding="utf-8")
+    assert '<img src="https://' not in html
+    assert '!<a href="https://example.org/x.png">bild</a>' in html  # a link a reader may follow, nothing fetched
+    assert (tmp_path / "out" / "report.pdf").is_file()  # and the PDF renders without fetching it
+
+
+def test_a_unit_that_no_longer_exists_is_refused(tmp_path: Path) -> None:
+    from socialstat.report.view import View
+
+    class Ended:
+        name = "old"
+
+        def metadata(self) -> dict[str, Any]:
+            unit = {"unit_code": "1480-D-ANG", "name_sv": "Angered", "name_en": "Angered", "level": "district",
+                    "parent_code": "1480", "valid_from": "2011-01-01", "valid_to": "2020-12-31"}  # fmt: skip
+            return {"units": [unit], "indicators": {}, "structures": []}
+
+        def cells(self) -> pd.DataFrame:
+            return pd.DataFrame({"unit_code": ["1480-D-ANG"], "period": [2024]})
+
+    with pytest.raises(ReportError, match="Angered ended in 2020; the release's last year is 2024"):
+        View(Ended(), "Angered", "sv")

@@ -32,6 +32,7 @@ from socialstat.release.metadata import indicator_metadata
 CELL = ("indicator", "structure", "unit_code", "breakdown", "breakdown_value", "period")
 SIGNIFICANT = {"increasing", "decreasing", "higher", "lower", "better", "worse"}
 MOVED = {"increasing", "decreasing"}
+SUMS = ("days_in_year", "sum", "sum_per_key")  # measures whose counts are not independent events: not tested
 AREA_FACTOR = 0.75  # in `top`, each finding already taken from an area makes the area's next count this much less
 
 
@@ -57,8 +58,8 @@ class Finding:
     estimate: float | None
     lower: float | None
     upper: float | None
-    verdict: str  # increasing, decreasing, no significant change, not tested, not comparable; better, worse,
-    #               higher, lower, similar; level
+    verdict: str  # increasing, decreasing, no significant change, not tested, not comparable, mixed (a trend
+    #               whose end points go against its slope); better, worse, higher, lower, similar; level
     parent_code: str | None
     approximate: bool
     broken: bool
@@ -107,8 +108,9 @@ def findings(
     breaks = {i: [int(r["year"]) for r in d.get("revisions", [])] for i, d in indicators.items()}
     found: list[Finding] = []
     series = cells[cells["unit_code"].isin(keep)]
-    for row in changes(series, multipliers=multipliers, breaks=breaks).to_dict("records"):
-        if int(row["last"]) == last:
+    untested = {i for i, d in indicators.items() if d.get("measure") in SUMS}
+    for row in changes(series, multipliers=multipliers, breaks=breaks, untested=untested).to_dict("records"):
+        if int(row["last"]) == last and _worth_saying(row):
             found.append(_from_change(row, context))
     polarity = {i: str(d.get("polarity", "none")) for i, d in indicators.items()}
     compared = comparisons(cells, parents, year=last, polarity=polarity, multipliers=multipliers)
@@ -170,6 +172,13 @@ def resolve_unit(unit: str, units: dict[str, dict[str, Any]]) -> str:
     return named[0]
 
 
+def _worth_saying(row: dict[str, Any]) -> bool:
+    """Not a series that is zero throughout, nor a trend that could not be tested (nothing to say)."""
+    if row["value_first"] == 0 and row["value_last"] == 0:
+        return False
+    return not (row["kind"] == "trend" and row["verdict"] == "not tested")
+
+
 def exists_in(unit: dict[str, Any], year: int) -> bool:
     """Whether the unit exists in `year` (Göteborg's districts ended with 2020): findings are about the units
     of the last year, though the release keeps the old ones for the years back in time."""
@@ -188,12 +197,13 @@ class _Context:
 
 
 def _indicators(meta: dict[str, Any], cells: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """The indicators' metadata, with the current catalogue's subject for a release made before it had one."""
+    """The indicators' metadata, completed from the current catalogue for a release made before a field existed
+    (the subject, the measure, key figures)."""
     given = dict(meta.get("indicators", {}))
     for i in sorted(set(cells["indicator"])):
-        if "subject" not in given.get(i, {}):
-            current = indicator_metadata(str(i))
-            given[i] = {**current, **given.get(i, {}), "subject": current["subject"]}
+        entry = given.get(i, {})
+        if not {"subject", "measure", "key_figure"} <= set(entry):
+            given[i] = {**indicator_metadata(str(i)), **entry}
     return {str(k): v for k, v in given.items()}
 
 
@@ -206,10 +216,14 @@ def _published(cells: pd.DataFrame) -> dict[tuple[str, ...], dict[str, Any]]:
 def _from_change(row: dict[str, Any], context: _Context) -> Finding:
     years = range(int(row["first"]), int(row["last"]) + 1) if row["kind"] == "trend" else (row["first"], row["last"])
     cells = _cells(row, row["structure"], years, context)
+    verdict = str(row["verdict"])
+    moved = row["value_last"] - row["value_first"]
+    if row["kind"] == "trend" and verdict in MOVED and moved * (1 if verdict == "increasing" else -1) <= 0:
+        verdict = "mixed"  # the fitted slope and the end points disagree: no plain statement of a direction
     return _finding(
         context, row["kind"], row, row["structure"], cells, first=int(row["first"]), value_first=row["value_first"],
         value_last=row["value_last"], change=row["change"], relative=row["relative"], statistic=row["statistic"],
-        estimate=row["estimate"], lower=row["lower"], upper=row["upper"], verdict=row["verdict"], parent=None,
+        estimate=row["estimate"], lower=row["lower"], upper=row["upper"], verdict=verdict, parent=None,
         approximate=bool(row["approximate"]), broken=bool(row["broken"]),
     )  # fmt: skip
 

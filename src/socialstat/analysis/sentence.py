@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 LANGUAGES = ("sv", "en")
 SMALL = 0.05  # a change that is not significant and under 5 % is "largely unchanged"
+SMALL_POINTS = 1.0  # ... or, for a share, under 1 percentage point
+AGE_BANDS = ("age_children", "age_adults")
 
 
 @cache
@@ -61,14 +63,25 @@ def _verdict(found: Finding) -> str:
     if found.kind == "comparison":
         value, parent = found.value_last, found.value_first or 0.0
         return "similar" if found.verdict == "similar" else ("higher" if value > parent else "lower")
-    if found.verdict in ("increasing", "decreasing"):
+    if found.verdict in ("increasing", "decreasing", "mixed"):
         return found.verdict
-    if found.verdict == "not tested":
-        return "not_tested" if found.kind == "year" else "not_significant"
     if found.verdict == "not comparable":
         return "not_comparable"
-    small = found.relative is not None and abs(found.relative) < SMALL
-    return "unchanged" if small and found.kind == "year" else "not_significant"
+    if found.kind == "trend":
+        return "not_significant"
+    if found.verdict == "not tested" and found.value_first != found.value_last:
+        return "not_tested"
+    return "unchanged" if _small(found) else "not_significant"
+
+
+def _small(found: Finding) -> bool:
+    """A change small enough to call largely unchanged when it is not significant: under 1 percentage point for a
+    share, under 5 % for anything else (or no change at all)."""
+    if found.value_first == found.value_last:
+        return True
+    if found.statistic == "difference":  # a share's change, in percentage points
+        return found.change is not None and abs(found.change) < SMALL_POINTS
+    return found.relative is not None and abs(found.relative) < SMALL
 
 
 def _fields(
@@ -91,8 +104,9 @@ def _fields(
         shown = {"value": found.value_last, "parent_value": found.value_first}
     elif found.kind == "level":
         shown = {"value": found.value_last}
+    decimals = _decimals(indicator, [v for v in shown.values() if v is not None])
     for name, value in shown.items():
-        fields[name] = _value(value, indicator, lang) if value is not None else ""
+        fields[name] = _value(value, indicator, found.breakdown, decimals, lang) if value is not None else ""
     if found.kind == "year" and found.change is not None:
         fields["change"] = _change(found, indicator, share, lang)
     if found.kind == "trend" and found.estimate is not None and not math.isnan(found.estimate):
@@ -107,7 +121,8 @@ def _change(found: Finding, indicator: dict[str, Any], share: bool, lang: str) -
     if share:
         return words.points(found.change or 0.0, lang)
     if found.relative is None or math.isnan(found.relative):
-        return _value(abs(found.change or 0.0), indicator, lang)
+        change = abs(found.change or 0.0)
+        return _value(change, indicator, found.breakdown, _decimals(indicator, [change]), lang)
     return words.relative(found.relative, lang)
 
 
@@ -116,18 +131,30 @@ def _is_share(indicator: dict[str, Any]) -> bool:
     return indicator.get("statistic") == "proportion"
 
 
-def _value(value: float, indicator: dict[str, Any], lang: str) -> str:
+def _decimals(indicator: dict[str, Any], values: list[float]) -> int:
+    """One precision for all the values of a sentence: counts whole, shares and rates to one decimal, other
+    amounts (kronor, days, averages) whole when the largest is 100 or more, else to one decimal."""
+    if indicator.get("statistic") == "count":
+        return 0
+    if indicator.get("statistic") in ("proportion", "rate"):
+        return 1
+    return 0 if max((abs(v) for v in values), default=0.0) >= 100 else 1
+
+
+def _value(value: float, indicator: dict[str, Any], breakdown: str, decimals: int, lang: str) -> str:
     """A value with what follows it: the subject's own unit, ' procent' for a percentage, nothing for a count,
-    else the unit of measure."""
+    else the unit of measure (for a rate of an age band, per inhabitants of that age)."""
     unit = indicator["subject"].get("unit")
-    statistic = indicator.get("statistic")
-    number = words.count(value, lang) if statistic == "count" else words.amount(value, lang)
+    number = words.number(value, decimals, lang)
     if unit is not None:
         return number + unit[lang]
-    if float(indicator.get("multiplier") or 1) == 100:
-        return f"{words.amount(value, lang)} {words.PERCENT[lang]}"
-    if statistic == "count":
+    multiplier = float(indicator.get("multiplier") or 1)
+    if multiplier == 100:
+        return f"{number} {words.PERCENT[lang]}"
+    if indicator.get("statistic") == "count":
         return number
+    if indicator.get("statistic") == "rate" and breakdown in AGE_BANDS:
+        return f"{number} {words.per_age_band(multiplier, lang)}"
     return f"{number} {indicator['unit_of_measure'][lang]}"
 
 
@@ -137,8 +164,8 @@ def _breakdown(found: Finding, labels: Labels, lang: str) -> str:
         return ""
     name = BREAKDOWNS.get(found.breakdown, (found.breakdown, found.breakdown))[0 if lang == "sv" else 1]
     label = labels.get(found.breakdown, {}).get(found.breakdown_value, {}).get(lang, found.breakdown_value)
-    if len(label) > 1 and label[1].islower():
-        label = label[0].lower() + label[1:]
+    if label[:1].isupper() and not any(c.isupper() for c in label[1:]):
+        label = label[0].lower() + label[1:]  # Kvinnor -> kvinnor; SoL, LVU, Housing First stay as they are
     return f" ({name}: {label})"
 
 

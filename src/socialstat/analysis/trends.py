@@ -60,30 +60,35 @@ def changes(
     *,
     multipliers: dict[str, float] | None = None,
     breaks: dict[str, list[int]] | None = None,
+    untested: set[str] | frozenset[str] = frozenset(),
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Every series' change from the previous year and trend over the last years (`cells`: a release's cells,
     with `symbol`, or a long export with `status`). `multipliers`: each indicator's (100 for a percentage; the
     release's metadata has them), else inferred from a published share. `breaks`: each indicator's years of a
-    definition change (the metadata's `revisions`). One row per series and kind, with the `Change` fields, the
-    series' key, `approximate` and `broken`."""
+    definition change (the metadata's `revisions`). `untested`: indicators whose counts are not events of a
+    Poisson process (sums of days or kronor: one more placement adds a year of days), described without a
+    test. One row per series and kind, with the `Change` fields, the series' key, `approximate` (a cell the
+    change or trend uses is estimated) and `broken`."""
     symbol = "symbol" if "symbol" in cells.columns else "status"
     quality = "status" if symbol == "symbol" else "quality"
     scale = {**inferred_multipliers(cells), **(multipliers or {})}
     rows: list[dict[str, Any]] = []
-    for key, points, approximate in _series(cells, symbol, quality):
+    for key, points in _series(cells, symbol, quality):
         multiplier = scale.get(key[0], 1.0)
         last_year = max(points)
         usable = {y: p for y, p in points.items() if p.usable}
         since = max((b for b in (breaks or {}).get(key[0], []) if b <= last_year), default=None)
-        year = _year_change(usable, last_year, multiplier, confidence)
+        tested = key[0] not in untested
+        year = _year_change(usable, last_year, multiplier, confidence, tested)
         broken = since == last_year
         if year is not None and broken:
             year = replace(year, verdict="not comparable")
         comparable = usable if since is None else {y: p for y, p in usable.items() if y >= since}
-        trend = _trend(comparable, last_year, multiplier, confidence)
+        trend = _trend(comparable, last_year, multiplier, confidence) if tested else None
         for change, cut in ((year, broken), (trend, False)):
             if change is not None:
+                approximate = any(points[y].approximate for y in range(change.first, change.last + 1) if y in points)
                 rows.append({**dict(zip(KEY, key, strict=True)), **change.__dict__, "approximate": approximate,
                              "broken": cut})  # fmt: skip
     columns = [*KEY, *Change.__dataclass_fields__, "approximate", "broken"]
@@ -99,11 +104,12 @@ class _Point:
     value: float
     method: str
     usable: bool  # published: not suppressed, not missing, not incomplete
+    approximate: bool  # estimated: the unit's areas do not match it exactly
 
 
 def _series(cells: pd.DataFrame, symbol: str, quality: str) -> Any:
-    """Each series' key, its points by year and whether any is approximate, read once from plain arrays (a
-    pandas group per series is a hundred times slower)."""
+    """Each series' key and its points by year, read once from plain arrays (a pandas group per series is a
+    hundred times slower)."""
     ordered = cells.sort_values([*KEY, "period"])
     keys = list(zip(*(ordered[k].astype(str).tolist() for k in KEY), strict=True))
     columns = {c: ordered[c].tolist() for c in ("period", "numerator", "denominator", "value", "method")}
@@ -113,25 +119,29 @@ def _series(cells: pd.DataFrame, symbol: str, quality: str) -> Any:
     for end in range(1, len(keys) + 1):
         if end < len(keys) and keys[end] == keys[start]:
             continue
-        points = {int(columns["period"][i]): _point(columns, shown, i) for i in range(start, end)}
-        yield keys[start], points, any(approx[start:end])
+        points = {int(columns["period"][i]): _point(columns, shown, approx, i) for i in range(start, end)}
+        yield keys[start], points
         start = end
 
 
-def _point(columns: dict[str, list[Any]], shown: list[bool], i: int) -> _Point:
+def _point(columns: dict[str, list[Any]], shown: list[bool], approx: list[bool], i: int) -> _Point:
     numbers = [_num(columns[c][i]) for c in ("numerator", "denominator", "value")]
-    return _Point(numbers[0], numbers[1], numbers[2], str(columns["method"][i]), bool(shown[i]))
+    return _Point(numbers[0], numbers[1], numbers[2], str(columns["method"][i]), bool(shown[i]), bool(approx[i]))
 
 
 def _num(value: Any) -> float:
     return float("nan") if value is None or pd.isna(value) else float(value)
 
 
-def _year_change(usable: dict[int, _Point], last_year: int, multiplier: float, confidence: float) -> Change | None:
+def _year_change(
+    usable: dict[int, _Point], last_year: int, multiplier: float, confidence: float, tested: bool = True
+) -> Change | None:
     if last_year not in usable or last_year - 1 not in usable:
         return None
     now, before = usable[last_year], usable[last_year - 1]
     method = now.method
+    if not tested:
+        return _described("year", last_year - 1, last_year, before.value, now.value)
     if method in SHARES:
         test = difference_of_proportions(
             now.numerator, now.denominator, before.numerator, before.denominator,

@@ -1,8 +1,9 @@
 """Numbers and words in the sentences of findings, in Swedish or English.
 
-Values are shown as a statistics office writes them in prose: counts exactly below 10 000 and to three
-significant figures from there (16 298 → 16 300), percentages and rates with one decimal, amounts of 100 or
-more as whole numbers; relative changes as whole per cents (one decimal below 1 %), changes of a share in
+Values are shown as in the tables: counts exactly, percentages and rates with one decimal, other amounts of
+100 or more as whole numbers (one precision for all values of a sentence, analysis/sentence.py); `count`
+rounds a count to three significant figures from 10 000 (16 298 → 16 300) where a rounded figure is wanted.
+Relative changes as whole per cents (one decimal below 1 %), changes of a share in
 percentage points with one decimal unless whole ("1 procentenhet", "2,5 procentenheter"). Swedish uses a
 decimal comma and a no-break space between thousands (socialstat.text), English a point and a comma. Numbers
 of years up to twelve are written in words, as both languages' style guides ask.
@@ -55,11 +56,18 @@ def relative(share: float, lang: str) -> str:
 
 
 def points(change: float, lang: str) -> str:
-    """A change in percentage points: '2,1 procentenheter', '1 procentenhet', '0,5 procentenheter'."""
-    text = number(abs(change), 1, lang)
+    """A change in percentage points: '2,1 procentenheter', '1 procentenhet', '0,5 procentenheter', and two
+    decimals below 0.1 ('0,04 procentenheter', never '0')."""
+    text = number(abs(change), 1 if abs(change) >= 0.095 else 2, lang)
     text = text.removesuffix(",0" if lang == "sv" else ".0")
     singular, plural = POINTS[lang]
     return f"{text} {singular if text == '1' else plural}"
+
+
+def per_age_band(multiplier: float, lang: str) -> str:
+    """The unit of a rate within an age band: 'per 1 000 invånare i åldersgruppen'."""
+    per = number(multiplier, 0, lang)
+    return f"per {per} invånare i åldersgruppen" if lang == "sv" else f"per {per} inhabitants of that age"
 
 
 def in_words(n: int, lang: str) -> str:

@@ -120,6 +120,7 @@ def _indicator(ind: Any) -> dict[str, Any]:
         "definition": _text(ind.definition),
         "unit_of_measure": _text(ind.unit_of_measure),
         "statistic": ind.statistic,
+        "measure": ind.numerator.measure,
         "multiplier": ind.multiplier,
         "polarity": ind.polarity,
         "breakdowns": list(ind.breakdowns),

@@ -30,6 +30,7 @@ from socialstat.analysis import words
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
 EMPHASIS = "#000000"
+STYLES = (("-", "o"), ("--", "s"), (":", "^"))  # line style and marker, in turn after the seven colours
 STYLE: dict[str, Any] = {
     "font.family": "DejaVu Sans", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
     "axes.edgecolor": "#444444", "axes.grid": True, "grid.color": "#DDDDDD", "grid.linewidth": 0.6,
@@ -72,11 +73,17 @@ def time_series(lines: Sequence[Line], *, axis: str, lang: str, alt: str) -> Cha
     """Lines over the years; `axis`: what the values are (the unit of measure)."""
     with plt.rc_context(STYLE):  # type: ignore[arg-type]
         fig, ax = plt.subplots(figsize=(6.4, 3.0))
-        colours = iter(PALETTE)
+        others = 0
         for line in sorted(lines, key=lambda x: x.emphasis):
-            colour = EMPHASIS if line.emphasis else next(colours, PALETTE[-1])
-            ax.plot(line.years, line.values, marker="o", markersize=3 if not line.emphasis else 4,
-                    linewidth=2.2 if line.emphasis else 1.3, color=colour, label=line.name)  # fmt: skip
+            if line.emphasis:
+                colour, style, marker = EMPHASIS, "-", "o"
+            else:  # seven colours, then the same with dashes and other markers: a region's 13 stay apart
+                colour = PALETTE[others % 7]
+                style, marker = STYLES[(others // 7) % len(STYLES)]
+                others += 1
+            width, size = (2.2, 4) if line.emphasis else (1.3, 3)
+            ax.plot(line.years, line.values, marker=marker, markersize=size, linewidth=width, color=colour,
+                    linestyle=style, label=line.name)  # fmt: skip
             if any(not math.isnan(v) for v in line.lower):
                 ax.fill_between(line.years, line.lower, line.upper, color=colour, alpha=0.12, linewidth=0)
         ax.set_ylabel(axis)

@@ -93,7 +93,7 @@ def render_text(config: ReportConfig, place: str, view: View) -> str:
         shown = view.shown(row)
         return f'<span class="cell" data-cell="{shown.key}">{shown.text}</span>'
 
-    html = MarkdownIt("commonmark", {"html": False}).render(text)
+    html = MarkdownIt("commonmark", {"html": False}).disable("image").render(text)  # no outside images
     return REFERENCE.sub(replace, html)
 
 

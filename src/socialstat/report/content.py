@@ -11,7 +11,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import pandas as pd
 import yaml
 
 from socialstat.analysis import Finding, release_findings, top
@@ -90,11 +89,12 @@ def build_report(release: Any, view: View, config: ReportConfig) -> Report:
     unit_name = view.name(view.unit)
     parent_name = unit_name
     found = release_findings(release, unit=view.unit)
-    chapters = [_area_chapter(view, area, found, config, words, parent_name) for area in AREAS]
-    chapters = [c for c in chapters if c.sections]
     referrals = _referrals_chapter(view, found, config, words, parent_name)
+    elsewhere = set(REFERRAL_SHARES) if referrals is not None else set()  # each indicator in one chapter
+    chapters = [_area_chapter(view, area, found, config, words, parent_name, elsewhere) for area in AREAS]
+    chapters = [c for c in chapters if c.sections]
     if referrals is not None:
-        chapters.insert(2, referrals)
+        chapters.insert(min(2, len(chapters)), referrals)
     rules = manifest.get("disclosure_rules", {})
     return Report(
         lang=view.lang, labels=words,
@@ -109,15 +109,16 @@ def build_report(release: Any, view: View, config: ReportConfig) -> Report:
         chapters=chapters, definitions=_definitions(view, words),
         symbols=[(s, t[view.lang]) for s, t in view.meta.get("symbols", {}).items()],
         disclosure=words["disclosure_text"].format(threshold=rules.get("threshold", 5)),
-        completeness=_completeness(view, words), batches=_batches(manifest, words, view.lang),
+        completeness=_completeness(view, words), batches=_batches(view, manifest, words),
     )  # fmt: skip
 
 
 def _area_chapter(view: View, area: str, found: list[Finding], config: ReportConfig, words: dict[str, Any],
-                  parent_name: str) -> Chapter:  # fmt: skip
+                  parent_name: str, elsewhere: set[str]) -> Chapter:  # fmt: skip
     ids = sorted(i for i, m in view.indicators.items() if m.get("area") == area and _has(view, i))
+    ids = [i for i in ids if i not in elsewhere]
     title = view.meta.get("areas", {}).get(area, {}).get(view.lang, area)
-    about = [f for f in found if f.area == area]
+    about = [f for f in found if f.area == area and f.indicator not in elsewhere]
     return Chapter(
         id=area,
         title=title,
@@ -136,9 +137,10 @@ def _referrals_chapter(view: View, found: list[Finding], config: ReportConfig, w
     if not present:
         return None
     shares = [i for i in REFERRAL_SHARES if i in view.indicators and _has(view, i)]
-    about = [f for f in found if f.indicator in REFERRAL_SHARES and f.kind == "comparison"]
+    about = [f for f in found if f.indicator in REFERRAL_SHARES]
+    key_figures = tiles(view, shares, words)
     return Chapter(
-        id="referrals", title=words["referrals"], intro=words["referrals_intro"],
+        id="referrals", title=words["referrals"], intro=words["referrals_intro"], tiles=key_figures,
         findings=[_said(f, view.lang) for f in top(about, PER_CHAPTER)],
         sections=[section(view, i, words, parent_name) for i in shares], tables=present,
         commentary=render_text(config, "referrals", view),
@@ -159,7 +161,8 @@ def _organisation(view: View, words: dict[str, Any]) -> list[str]:
     if not names:
         return []
     count = in_words(len(names), view.lang)
-    text = [words["organisation_text"].format(unit=view.name(view.unit), count=count, names=", ".join(names))]
+    template = words["organisation_text"] if len(names) > 1 else words["organisation_one"]
+    text = [template.format(unit=view.name(view.unit), count=count, names=", ".join(names))]
     starts = sorted({str(view.units[c].get("valid_from") or "")[:4] for c in view.children} - {""})
     if starts and int(starts[-1]) > view.years[0]:
         text.append(words["reorganisation"].format(start=starts[-1]))
@@ -198,15 +201,23 @@ def _completeness(view: View, words: dict[str, Any]) -> Table | None:
     return Table(words["completeness"], [str(y) for y in view.years], rows)
 
 
-def _batches(manifest: dict[str, Any], words: dict[str, Any], lang: str) -> Table | None:
-    """Rows read, loaded and quarantined per batch (from the release's manifest)."""
+def _batches(view: View, manifest: dict[str, Any], words: dict[str, Any]) -> Table | None:
+    """Rows read, loaded and quarantined per batch (from the release's manifest): the batches of every
+    municipality (the synthetic loads) and those of the unit's own municipalities."""
+    own = {view.unit, *view.children}
     batches = [b for b in manifest.get("batches", []) if "rows_read" in b]
+    batches = [b for b in batches if not _code(b) or _code(b) in own]
     if not batches:
         return None
-    frame = pd.DataFrame(batches)
     rows = []
-    for b in frame.sort_values(["table", "batch_id"]).to_dict("records"):
-        counts = [number(int(b[k]), 0, lang) for k in ("rows_read", "rows_loaded", "rows_quarantined")]
-        values = [str(b.get("municipality_code") or "–"), *counts]
-        rows.append((str(b["table"]), [Shown(v, "") for v in values]))
-    return Table(words["quarantine"], list(words["batch_columns"][1:]), rows)
+    for b in sorted(batches, key=lambda b: (str(b["table"]), str(b["batch_id"]))):
+        counts = [number(int(b[k]), 0, view.lang) for k in ("rows_read", "rows_loaded", "rows_quarantined")]
+        where = view.name(_code(b)) if _code(b) else "–"
+        rows.append((str(b["table"]), [Shown(v, "") for v in (where, *counts)]))
+    columns = list(words["batch_columns"])
+    return Table(words["quarantine"], columns[1:], rows, first_column=columns[0])
+
+
+def _code(batch: dict[str, Any]) -> str:
+    code = batch.get("municipality_code")
+    return code if isinstance(code, str) and code else ""

@@ -90,4 +90,6 @@ def write_pdf(html: str, path: Path) -> None:
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    weasyprint.HTML(string=html, base_url=None).write_pdf(str(path))
+    # Fetch nothing from outside the HTML: the report is one file, its charts data URIs.
+    inline_only = weasyprint.urls.URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+    weasyprint.HTML(string=html, base_url=None, url_fetcher=inline_only).write_pdf(str(path))

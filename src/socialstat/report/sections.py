@@ -7,12 +7,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from socialstat.analysis.words import number
 from socialstat.report import charts
 from socialstat.report.view import Shown, View
 
 TABLE_YEARS = 5  # years in an indicator's table
 UNIT_COLUMNS = 5  # units side by side in a table of breakdowns
+MANY = 7  # more units under the unit than this (a region's municipalities): a count's chart shows the unit alone
 COMPARED = ("proportion", "rate")
 
 
@@ -81,7 +81,8 @@ def section(view: View, indicator: str, labels: dict[str, Any], parent_name: str
     meta = view.indicators[indicator]
     title = meta["title"][view.lang]
     units = [view.unit, *view.children]
-    figures = [_trend(view, indicator, units, labels)]
+    drawn = units if meta.get("statistic") != "count" or len(view.children) <= MANY else [view.unit]
+    figures = [_trend(view, indicator, drawn, labels)]
     if meta.get("statistic") in COMPARED and view.children:
         compared = _comparison(view, indicator, labels, parent_name)
         if compared is not None:
@@ -133,7 +134,7 @@ def _trend(view: View, indicator: str, units: list[str], labels: dict[str, Any])
         lines.append(charts.Line(view.name(unit), view.years, values, lower, upper, emphasis=unit == view.unit))
     title = meta["title"][view.lang]
     caption = labels["trend_chart"].format(title=title, first=view.years[0], last=view.years[-1])
-    alt = _trend_alt(view, caption, lines)
+    alt = _trend_alt(view, indicator, caption, lines)
     chart = charts.time_series(lines, axis=meta["unit_of_measure"][view.lang], lang=view.lang, alt=alt)
     notes = [labels["gaps"].format(names=", ".join(gaps))] if gaps else []
     if any(not math.isnan(v) for line in lines for v in line.lower):
@@ -163,8 +164,8 @@ def _comparison(view: View, indicator: str, labels: dict[str, Any], parent_name:
         return None
     title = meta["title"][view.lang]
     caption = labels["comparison_chart"].format(title=title, year=view.last, parent=parent_name)
-    shown = "; ".join(f"{d.name} {number(d.value, 1, view.lang)}" for d in dots)
-    alt = f"{caption}. {parent_name} {number(float(base['value']), 1, view.lang)}; {shown}."
+    shown = "; ".join(f"{d.name} {view.number(d.value, indicator)}" for d in dots)
+    alt = f"{caption}. {parent_name} {view.number(float(base['value']), indicator)}; {shown}."
     chart = charts.dot_plot(dots, parent=parent_name, parent_value=float(base["value"]),
                             axis=meta["unit_of_measure"][view.lang], lang=view.lang, alt=alt)  # fmt: skip
     return Figure(chart, caption, [labels["outside"].format(parent=parent_name)])
@@ -187,14 +188,14 @@ def _notes(view: View, rows: list[tuple[str, list[Shown]]]) -> list[str]:
     return [f"* {texts[n][view.lang]}" for n in used if n in texts]
 
 
-def _trend_alt(view: View, caption: str, lines: list[charts.Line]) -> str:
+def _trend_alt(view: View, indicator: str, caption: str, lines: list[charts.Line]) -> str:
     """The chart in words: each line's first and last published value."""
     parts = []
     for line in lines:
         points = [(y, v) for y, v in zip(line.years, line.values, strict=True) if not math.isnan(v)]
         if points:
             (y0, v0), (y1, v1) = points[0], points[-1]
-            parts.append(f"{line.name}: {number(v0, 1, view.lang)} ({y0}) – {number(v1, 1, view.lang)} ({y1})")
+            parts.append(f"{line.name}: {view.number(v0, indicator)} ({y0}) – {view.number(v1, indicator)} ({y1})")
     return f"{caption}. " + "; ".join(parts) + "."
 
 

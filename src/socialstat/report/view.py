@@ -54,6 +54,10 @@ class View:
             (c for c, u in self.units.items() if u.get("parent_code") == self.unit and exists_in(u, self.last)),
             key=lambda c: self.name(c),
         )
+        if not exists_in(self.units[self.unit], self.last):
+            ended = str(self.units[self.unit].get("valid_to") or "")[:4]
+            raise ReportError(f"report: {self.name(self.unit)} ended in {ended}; the release's last year is "
+                              f"{self.last}: choose a unit that exists then")  # fmt: skip
         self.parent = self.units[self.unit].get("parent_code")
         wanted = {self.unit, *self.children, *([self.parent] if self.parent else [])}
         self.cells = cells[cells["unit_code"].isin(wanted)].copy()
@@ -92,10 +96,17 @@ class View:
         note = str(row.get("note") or "")
         if row.get("symbol") == "-" and not value:
             return Shown("-", key, note=note)
-        statistic = self.indicators.get(str(row["indicator"]), {}).get("statistic")
+        return Shown(self.number(float(value), str(row["indicator"])), key, note=note)
+
+    def number(self, value: float, indicator: str) -> str:
+        """A value as the report prints it: counts whole, shares and rates to one decimal, other amounts (kronor,
+        days, averages) whole from 100."""
+        statistic = self.indicators.get(indicator, {}).get("statistic")
         if statistic == "count":
-            return Shown(words.number(round(float(value)), 0, self.lang), key, note=note)
-        return Shown(words.amount(float(value), self.lang), key, note=note)
+            return words.number(round(value), 0, self.lang)
+        if statistic in ("proportion", "rate"):
+            return words.number(value, 1, self.lang)
+        return words.amount(value, self.lang)
 
     def usable(self, row: dict[str, Any] | None) -> bool:
         """Whether a cell has a published value that the analysis and the prose may rest on."""
