@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= demo-output
 
-.PHONY: demo test check pytest lint format docs benchmark clean
+.PHONY: demo test check pytest browser lint format docs benchmark clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,13 @@ demo: $(VENV)/.installed
 
 test: check pytest
 
-pytest: $(VENV)/.installed-test
+pytest: $(VENV)/.installed-test browser
 	$(BIN)/python -m pytest
+
+# The site's tests drive Debian's Chromium (never a browser downloaded by a test tool); about 20 s to install.
+browser:
+	@command -v chromium >/dev/null 2>&1 || apt-get install -y --no-install-recommends chromium >/dev/null \
+		|| (echo "make: install Debian's chromium (apt-get install chromium) for the site's browser tests" && false)
 
 check: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks

@@ -465,7 +465,7 @@ def test_referral_histories_and_placements(store: Store) -> None:
         ("KR02", 2021, "total", None, 1),  # ... and 2021
         ("MB01", 2020, "total", None, 1),  # dan's LVM ran into 1 January 2020; bo (17) is too young
         ("MB01", 2021, "total", None, 2),  # eva's outpatient care, dan's residential care
-        ("MB01", 2021, "18-24", None, 1),  # eva at 22
+        ("MB01", 2021, "21-24", None, 1),  # eva at 22: the adult band within the indicator's ages 21+
         ("MB01", 2021, "25-64", None, 1),  # dan at 41
         ("MB01", 2021, "65+", None, 0),
         ("MB04", 2021, "total", None, 10),  # dan: 1 to 10 October, both days included

@@ -34,6 +34,9 @@ def test_demo_runs_end_to_end_and_reruns_in_place(tmp_path: Path, monkeypatch: p
     assert first.report is not None  # ... and ends with the report on Göteborg
     assert [p.name for p in first.report.files] == ["report.html", "report.pdf"]
     assert first.report.path == tmp_path / "demo" / "report" / "2024"
+    assert first.site is not None  # ... and the site, its downloads copied from the export
+    assert (first.site.path / "sv" / "index.html").is_file()
+    assert (first.site.path / "downloads" / "release" / "export.json").is_file()
     second = pipeline.run_demo(tmp_path / "demo", seed=5)  # a rerun replaces the previous demo
     assert second.summary.tables.equals(first.summary.tables)
     assert second.release.cells().equals(first.release.cells())

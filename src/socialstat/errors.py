@@ -59,6 +59,10 @@ class ExportError(SocialstatError):
     """A release cannot be exported (an unknown format, an output folder that holds something else, ...)."""
 
 
+class SiteError(SocialstatError):
+    """A site cannot be built (an output folder that holds something else, an unknown unit, ...)."""
+
+
 class ReportError(SocialstatError):
     """A report cannot be rendered: a reference in the analysts' text to a cell that is missing or suppressed, a
     configuration that does not fit the release, an unknown unit or format (file, line and rule named)."""

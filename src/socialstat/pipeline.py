@@ -30,6 +30,7 @@ from socialstat.ingest.run import IngestReport, ingest_files
 from socialstat.pseudonym import Pseudonymiser, load_secret, new_key_file
 from socialstat.release import Release, create_release
 from socialstat.report import RenderedReport, example_config, render_report
+from socialstat.site import BuiltSite, build_site
 from socialstat.store import StoreSummary, format_summary, init_store, load_canonical, summarize
 from socialstat.store.connect import Store
 from socialstat.synth import SynthReport, generate, parse_years
@@ -62,6 +63,7 @@ class DemoResult:
     findings: tuple[Finding, ...] = ()  # the most important about DEMO_UNIT
     findings_file: Path | None = None
     report: RenderedReport | None = None
+    site: BuiltSite | None = None
 
 
 def run_demo(out: str | Path, *, seed: int = DEMO_SEED) -> DemoResult:
@@ -72,8 +74,8 @@ def run_demo(out: str | Path, *, seed: int = DEMO_SEED) -> DemoResult:
     database = out / "socialstat.duckdb"
     for path in (database, Path(f"{database}.wal")):
         path.unlink(missing_ok=True)
-    folders = (canonical, out / "extracts", out / "extract-source", out / "releases", out / "open-data", out / "report")
-    for folder in folders:
+    folders = ("canonical", "extracts", "extract-source", "releases", "open-data", "report", "site")
+    for folder in (out / f for f in folders):
         shutil.rmtree(folder, ignore_errors=True)
     synth = generate(DEMO_PRESET, parse_years(DEMO_YEARS), seed, canonical)
     years = parse_years(DEMO_YEARS)
@@ -95,12 +97,13 @@ def run_demo(out: str | Path, *, seed: int = DEMO_SEED) -> DemoResult:
     summary_file.write_text(format_summary(summary) + "\n", encoding="utf-8")
     exported = export_release(release, out / "open-data" / DEMO_RELEASE)
     found, findings_file = _findings(release, out)
-    report = None
-    if findings_file is not None:  # the report on Göteborg, with the example of the analysts' own text
+    report = site = None
+    if findings_file is not None:  # the report and the site on Göteborg (the report with the analysts' text)
         report = render_report(release, out / "report" / DEMO_RELEASE, unit=DEMO_UNIT, config=example_config())
+        site = build_site(release, out / "site" / DEMO_RELEASE, unit=DEMO_UNIT, export=exported.path)
     return DemoResult(
         out, canonical, database, synth, summary, summary_file, release, exported, ingest, ingest_file, found,
-        findings_file, report,
+        findings_file, report, site,
     )  # fmt: skip
 
 

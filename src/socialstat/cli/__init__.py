@@ -296,6 +296,9 @@ def demo(out: Path, seed: int | None) -> None:
     if result.report is not None:
         for path in result.report.files:
             click.echo(f"  {'report (' + path.suffix[1:].upper() + '):':<26}{path}")
+    if result.site is not None:
+        click.echo(f"  site (open in a browser): {result.site.path / 'index.html'}")
+        click.echo(f"    or serve it:            python -m http.server --directory {result.site.path} 8080")
     if result.ingest is not None:
         click.echo(f"  extracts (ingested):      {result.out / 'extracts'}")
         click.echo(f"  ingest reconciliation:    {result.ingest_file}")

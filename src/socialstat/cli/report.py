@@ -1,4 +1,4 @@
-"""The report command: a release's Socialtjänstrapport in HTML and PDF."""
+"""The report and site commands: a release's Socialtjänstrapport in HTML and PDF, and its static website."""
 
 from __future__ import annotations
 
@@ -39,6 +39,28 @@ def report(name: str, out: Path, unit: str, lang: str, formats: str, config: Pat
     click.echo(f"Rendered in {done.seconds:.1f} s.")
 
 
+@click.command("site")
+@click.argument("name")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write.")
+@click.option("--unit", default="göteborg", show_default=True, help="The municipality or region, by code or name.")
+@click.option("--releases", **RELEASES_FOLDER)
+@reports_errors
+def site(name: str, out: Path, unit: str, releases: Path) -> None:
+    """Build the static website of a release: open OUT/index.html in a browser, or serve the folder.
+
+    \b
+    Example:
+      socialstat site 2024 --out site-2024
+      python -m http.server --directory site-2024 8080
+    """
+    from socialstat.release import find_release
+    from socialstat.site import build_site
+
+    done = build_site(find_release(name, releases), out, unit=unit)
+    click.echo(f"Built {done.pages} pages in {done.path} in {done.seconds:.1f} s; open {done.path / 'index.html'}")
+
+
 def register(group: click.Group) -> None:
     """Add this module's commands to the main group."""
     group.add_command(report)
+    group.add_command(site)

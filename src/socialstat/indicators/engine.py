@@ -65,8 +65,19 @@ def _age_band(age: ibis.Value, bands: Sequence[tuple[int, int]]) -> ibis.Value:
     return ibis.cases(*cases, else_=ibis.null("string"))
 
 
-def _band_labels(breakdown: str) -> list[str]:
-    return [f"{lo}-{hi}" if hi < 200 else f"{lo}+" for lo, hi in AGE_BANDS[breakdown]]
+def age_bands(ind: Indicator, breakdown: str) -> tuple[tuple[int, int], ...]:
+    """The age bands of a breakdown within the indicator's own ages: adults 21 and over by the adult bands are
+    21-24, 25-64 and 65+ (not 18-24, which would promise ages the indicator never counts)."""
+    low, high = ind.numerator.age or ind.denominator_age or (0, 200)
+    return tuple(
+        (max(lo, low), hi if hi >= 200 else min(hi, high))  # an open band (65+) stays open
+        for lo, hi in AGE_BANDS[breakdown]
+        if hi >= low and lo <= high
+    )
+
+
+def _band_labels(ind: Indicator, breakdown: str) -> list[str]:
+    return [f"{lo}-{hi}" if hi < 200 else f"{lo}+" for lo, hi in age_bands(ind, breakdown)]
 
 
 def _base(store: Store, count: Count) -> ibis.Table:
@@ -170,13 +181,13 @@ def _unit_level_rows(
     return rel.mutate(**{c: rel[c] * rel.weight for c in count.value})
 
 
-def _breakdown_value(rel: ibis.Table, breakdown: str) -> ibis.Value:
+def _breakdown_value(rel: ibis.Table, breakdown: str, ind: Indicator) -> ibis.Value:
     if breakdown == TOTAL:
         return ibis.literal(TOTAL)
     if breakdown == "sex":
         return rel.person_sex if "person_sex" in rel.columns else rel.sex
     if breakdown in AGE_BANDS:
-        return _age_band(rel.age, AGE_BANDS[breakdown])
+        return _age_band(rel.age, age_bands(ind, breakdown))
     return rel[breakdown].cast("string")
 
 
@@ -207,7 +218,7 @@ def _counts(run: Run, ind: Indicator, count: Count, name: str, denominator: Coun
             rel = events
             if _person_level(breakdown):
                 rel, counts[i] = _persons_of(store, events, count, denominator)
-            branches.append(rel.mutate(breakdown_value=_breakdown_value(rel, breakdown).cast("string")))
+            branches.append(rel.mutate(breakdown_value=_breakdown_value(rel, breakdown, ind).cast("string")))
     parts = []
     for breakdown, rel, counted in zip(breakdowns, branches, counts, strict=True):
         rel = rel.select(*_used_columns(rel, counted, ind))
@@ -307,9 +318,9 @@ def _first_rows(
     sources = [per_key]
     for breakdown in (TOTAL, *ind.breakdowns):
         if breakdown == TOTAL or _person_level(breakdown):
-            firsts[breakdown] = per_key.mutate(breakdown_value=_breakdown_value(per_key, breakdown).cast("string"))
+            firsts[breakdown] = per_key.mutate(breakdown_value=_breakdown_value(per_key, breakdown, ind).cast("string"))
         else:
-            rel = events.mutate(breakdown_value=_breakdown_value(events, breakdown).cast("string"))
+            rel = events.mutate(breakdown_value=_breakdown_value(events, breakdown, ind).cast("string"))
             group = rel.group_by(["unit_code", "year", "breakdown_value", key])
             firsts[breakdown] = group.aggregate(first=rel[date].min()).cache()
             cached.append(firsts[breakdown])
@@ -361,7 +372,7 @@ def _denominators(store: Store, ind: Indicator, mapping: ibis.Table, years: Sequ
         if breakdown == "sex":
             value = pop.sex
         elif breakdown in AGE_BANDS:
-            value = _age_band(pop.age, AGE_BANDS[breakdown])
+            value = _age_band(pop.age, age_bands(ind, breakdown))
         else:
             value = ibis.literal(TOTAL)
         agg = pop.mutate(breakdown_value=value.cast("string")).group_by(["unit_code", "year", "breakdown_value"])
@@ -381,7 +392,7 @@ def _grid(ind: Indicator, units: list[str], years: Sequence[int]) -> pd.DataFram
         elif breakdown == "sex":
             values = list(model.codes("sex").values())
         elif breakdown in AGE_BANDS:
-            values = _band_labels(breakdown)
+            values = _band_labels(ind, breakdown)
         elif columns[breakdown].type == "boolean":
             values = ["false", "true"]
         else:
