@@ -31,7 +31,8 @@ pytest: $(VENV)/.installed-test browser
 
 # The site's tests drive Debian's Chromium (never a browser downloaded by a test tool); about 20 s to install.
 browser:
-	@command -v chromium >/dev/null 2>&1 || apt-get install -y --no-install-recommends chromium >/dev/null \
+	@command -v chromium >/dev/null 2>&1 || apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 \
+		|| (apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium >/dev/null) \
 		|| (echo "make: install Debian's chromium (apt-get install chromium) for the site's browser tests" && false)
 
 check: $(VENV)/.installed-test

@@ -102,7 +102,10 @@ def test_the_site_has_pages_in_both_languages_data_and_downloads(site: Path) -> 
     assert (site / "downloads" / "release" / "cells.csv").is_file()
     assert (site / "downloads" / "tables" / "EB05-sv.csv").is_file()
     assert list((site / "downloads" / "release" / "jsonstat").glob("EB05-*.json"))
-    assert json.loads((site / "site.json").read_text(encoding="utf-8"))["pages"] == 2 * (1 + len(IDS) + 5)
+    areas = {"economic_assistance", "children_youth", "homelessness", "costs", "substance_abuse"}
+    assert {p.stem for p in (site / "sv" / "area").glob("*.html")} == areas
+    pages = len(list((site / "sv").rglob("*.html"))) + len(list((site / "en").rglob("*.html")))
+    assert json.loads((site / "site.json").read_text(encoding="utf-8"))["pages"] == pages == 2 * (1 + 5 + len(IDS) + 5)
     for page in site.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "http://" not in html
@@ -129,10 +132,14 @@ def test_every_shown_number_equals_its_release_cell(release: Release, site: Path
 
 def test_pages_load_over_http_and_from_files_without_console_errors(browser: Any, server: str, site: Path) -> None:
     for url in (f"{server}/sv/index.html", f"{server}/sv/indicator/EB05.html", f"{server}/en/indicator/MB03B.html",
+                f"{server}/sv/area/children_youth.html",
                 f"{server}/sv/unit/1480-A-NO.html", (site / "sv" / "indicator" / "HL01.html").as_uri(),
                 (site / "index.html").as_uri()):  # fmt: skip
         page, problems = _open(browser, url)
-        assert all(error is None for _, error in _drawn(page)), url
+        drawn = _drawn(page)
+        assert all(error is None for _, error in drawn), url
+        if url.endswith("EB05.html"):
+            assert [name for name, _ in drawn] == ["trend-chart", "comparison-chart", "funnel-chart"]
         assert problems == [], (url, problems)
         page.close()
 

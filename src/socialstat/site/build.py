@@ -25,6 +25,7 @@ import jinja2
 import yaml
 
 from socialstat.analysis import release_findings, top
+from socialstat.analysis.words import number as format_number
 from socialstat.errors import ReportError, SiteError
 from socialstat.folders import check_replaceable, write_whole
 from socialstat.report.view import View, cell_key
@@ -98,7 +99,12 @@ def _write_language(folder: Path, release: Any, view: View, found: list[Any], do
     index = _render("index.html.j2", depth=1, page="index.html", **common, **_start(view, found, words))
     (root / "index.html").write_text(index, encoding="utf-8")
     pages = 1
+    (root / "area").mkdir()
     for area in common["areas"]:
+        html = _render("area.html.j2", depth=2, page=f"area/{area['id']}.html", **common,
+                       **_area_page(view, area, found, words))  # fmt: skip
+        (root / "area" / f"{area['id']}.html").write_text(html, encoding="utf-8")
+        pages += 1
         for indicator in area["indicators"]:
             context = _indicator_page(view, indicator["id"], words, folder, downloads)
             html = _render("indicator.html.j2", depth=2, page=f"indicator/{indicator['id']}.html", **common, **context)
@@ -145,24 +151,29 @@ def _indicator_page(view: View, indicator: str, words: dict[str, Any], folder: P
                                "upper": _number(row.get("upper")) if usable else None})  # fmt: skip
         rows.append({"code": unit, "name": view.name(unit), "shown": shown})
     dots = _dots(view, indicator) if meta.get("statistic") in SHARES_AND_RATES else []
+    funnel = _funnel(view, indicator, dots) if dots else []
     title = meta["title"][view.lang]
     table_csv = None
     if downloads:
         table_csv = f"tables/{indicator}-{view.lang}.csv"
         _table_csv(folder / "downloads" / table_csv, words, view, rows)
-    data = {"indicator": indicator, "series": series, "dots": dots, "lang": view.lang,
+    data = {"indicator": indicator, "series": series, "dots": dots, "funnel": funnel, "lang": view.lang,
             "axis": meta["unit_of_measure"][view.lang], "emphasis": view.name(view.unit),
-            "parent": view.name(view.unit), "decimals": 0 if meta.get("statistic") == "count" else 1}  # fmt: skip
+            "parent": view.name(view.unit), "decimals": 0 if meta.get("statistic") == "count" else 1,
+            "population": words["population"]}  # fmt: skip
     jsonstat = []
     if downloads:
         found = sorted((folder / "downloads" / "release" / "jsonstat").glob(f"{indicator}-*.json"))
         jsonstat = [f"jsonstat/{p.name}" for p in found]
     return {
         "title": title, "indicator": indicator, "definition": meta["definition"][view.lang],
+        "method": words["methods"].get(str(meta.get("statistic")), ""), "area": meta.get("area", ""),
         "unit_of_measure": meta["unit_of_measure"][view.lang], "years": view.years, "rows": rows,
         "data": json.dumps(data, ensure_ascii=False).replace("</", "<\\/"), "has_dots": bool(dots),
         "dot_rows": dots, "trend_title": words["trend"].format(first=view.years[0], last=view.years[-1]),
         "comparison_title": words["comparison"].format(year=view.last, parent=view.name(view.unit)),
+        "funnel_title": words["funnel"].format(year=view.last),
+        "funnel_caption": words["funnel_caption"].format(parent=view.name(view.unit)),
         "table_csv": table_csv, "jsonstat": jsonstat, "downloads": downloads,
         "alt": _alt(view, indicator, title, series),
     }  # fmt: skip
@@ -185,10 +196,41 @@ def _dots(view: View, indicator: str) -> list[dict[str, Any]]:
                                multiplier=float(meta.get("multiplier") or 1))  # fmt: skip
         value = float(row["value"])
         dots.append({"unit": view.name(unit), "value": value, "lower": _number(row.get("lower")),
+                     "denominator": float(row["denominator"]),
+                     "denominator_text": format_number(float(row["denominator"]), 0, view.lang),
                      "upper": _number(row.get("upper")), "parent": float(base["value"]),
                      "outside": bool(value > float(limits.upper) or value < float(limits.lower)),
                      "shown": view.shown(row).text, "key": cell_key(row)})  # fmt: skip
     return dots
+
+
+def _funnel(view: View, indicator: str, dots: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The funnel's control limits (95 and 99.8 %) around the unit's value, over the units' denominators."""
+    import numpy as np
+
+    from socialstat.stats import funnel_limits
+
+    meta = view.indicators[indicator]
+    kind = "proportion" if meta["statistic"] == "proportion" else "rate"
+    sizes = [d["denominator"] for d in dots]
+    grid = np.geomspace(max(min(sizes) / 2, 1.0), max(sizes) * 1.5, 40)
+    points = []
+    for confidence, name in ((0.95, "95 %"), (0.998, "99,8 %" if view.lang == "sv" else "99.8 %")):
+        limits = funnel_limits(kind, dots[0]["parent"], grid, confidence=confidence,
+                               multiplier=float(meta.get("multiplier") or 1))  # fmt: skip
+        lows, highs = np.atleast_1d(limits.lower), np.atleast_1d(limits.upper)
+        for n, low, high in zip(grid, lows, highs, strict=True):
+            points.append({"denominator": float(n), "lower": float(low), "upper": float(high), "limit": name})
+    return points
+
+
+def _area_page(view: View, area: dict[str, Any], found: list[Any], words: dict[str, Any]) -> dict[str, Any]:
+    """An area: its key figures, its findings and its indicators."""
+    ids = [i["id"] for i in area["indicators"]]
+    start = _start(view, [f for f in found if f.indicator in ids], words)
+    return {"title": area["title"], "area": area, "tiles": [t for t in start["tiles"] if t["id"] in ids],
+            "findings": start["findings"][:5], "findings_title": start["findings_title"],
+            "key_title": start["key_title"]}  # fmt: skip
 
 
 def _unit_page(view: View, unit: str, found: list[Any], words: dict[str, Any]) -> dict[str, Any]:

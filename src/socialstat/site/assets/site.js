@@ -71,6 +71,32 @@
     });
   }
 
+  function funnel() {
+    if (!data.funnel || !data.funnel.length) { return; }
+    var x = {field: "denominator", type: "quantitative", title: data.population, scale: {type: "log"}};
+    draw("funnel-chart", {
+      width: "container", height: 260,
+      layer: [
+        {data: {values: data.funnel}, mark: {type: "line", color: "#555555"},
+         encoding: {x: x, y: {field: "lower", type: "quantitative", title: data.axis, axis: {format: format},
+                              scale: {zero: false}},
+                    strokeDash: {field: "limit", type: "nominal", title: null}, detail: {field: "limit"}}},
+        {data: {values: data.funnel}, mark: {type: "line", color: "#555555"},
+         encoding: {x: x, y: {field: "upper", type: "quantitative"},
+                    strokeDash: {field: "limit", type: "nominal", title: null}, detail: {field: "limit"}}},
+        {data: {values: data.dots}, mark: {type: "rule", color: "#000000"},
+         encoding: {y: {field: "parent", aggregate: "mean", type: "quantitative"}}},
+        {data: {values: data.dots}, mark: {type: "point", filled: true, size: 90},
+         encoding: {x: x, y: {field: "value", type: "quantitative"},
+                    shape: {field: "outside", type: "nominal", legend: null,
+                            scale: {domain: [false, true], range: ["circle", "diamond"]}},
+                    color: {field: "outside", type: "nominal", legend: null,
+                            scale: {domain: [false, true], range: ["#0072B2", "#D55E00"]}},
+                    tooltip: [{field: "unit"}, {field: "shown", title: data.axis}]}},
+      ],
+    });
+  }
+
   function profile() {
     if (!data.profile || !data.profile.length) { return; }
     var y = {field: "indicator", type: "nominal", title: null, sort: null};
@@ -91,5 +117,6 @@
   document.querySelectorAll("input[name=unit]").forEach(function (box) { box.addEventListener("change", trend); });
   if (data.series) { trend(); }
   comparison();
+  funnel();
   profile();
 })();
