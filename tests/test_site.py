@@ -101,6 +101,12 @@ def test_the_site_has_pages_in_both_languages_data_and_downloads(site: Path) -> 
                                                                            "1480-A-NO", "1480-A-SV"}  # fmt: skip
     assert (site / "downloads" / "release" / "cells.csv").is_file()
     assert (site / "downloads" / "tables" / "EB05-sv.csv").is_file()
+    from python_calamine import CalamineWorkbook
+
+    sheet = CalamineWorkbook.from_path(str(site / "downloads" / "tables" / "EB05-sv.xlsx")).get_sheet_by_index(0)
+    rows = sheet.to_python()
+    assert rows[1][0] == "Göteborg"
+    assert isinstance(rows[1][-1], float)  # numbers as numbers in Excel
     assert list((site / "downloads" / "release" / "jsonstat").glob("EB05-*.json"))
     areas = {"economic_assistance", "children_youth", "homelessness", "costs", "substance_abuse"}
     assert {p.stem for p in (site / "sv" / "area").glob("*.html")} == areas

@@ -107,12 +107,14 @@ def _write_language(folder: Path, release: Any, view: View, found: list[Any], do
         pages += 1
         for indicator in area["indicators"]:
             context = _indicator_page(view, indicator["id"], words, folder, downloads)
-            html = _render("indicator.html.j2", depth=2, page=f"indicator/{indicator['id']}.html", **common, **context)
+            html = _render("indicator.html.j2", depth=2, page=f"indicator/{indicator['id']}.html", charts=True,
+                           **common, **context)  # fmt: skip
             (root / "indicator" / f"{indicator['id']}.html").write_text(html, encoding="utf-8")
             pages += 1
     for unit in [view.unit, *view.children]:
         context = _unit_page(view, unit, found, words)
-        html = _render("unit.html.j2", depth=2, page=f"unit/{unit}.html", **common, **context)
+        html = _render("unit.html.j2", depth=2, page=f"unit/{unit}.html", charts=context["has_parent"], **common,
+                       **context)  # fmt: skip
         (root / "unit" / f"{unit}.html").write_text(html, encoding="utf-8")
         pages += 1
     return pages
@@ -139,17 +141,18 @@ def _indicator_page(view: View, indicator: str, words: dict[str, Any], folder: P
     units = [view.unit, *view.children]
     series, rows = [], []
     for unit in units:
-        shown = []
+        shown, values = [], []
         for year in view.years:
             row = view.cell(indicator, unit, year)
             usable = view.usable(row)
             shown.append(view.shown(row) if row is not None else None)
+            values.append(_number(row["value"]) if row is not None and not view.shown(row).suppressed else None)
             if row is not None:
                 series.append({"unit": view.name(unit), "year": year,
                                "value": float(row["value"]) if usable else None,
                                "lower": _number(row.get("lower")) if usable else None,
                                "upper": _number(row.get("upper")) if usable else None})  # fmt: skip
-        rows.append({"code": unit, "name": view.name(unit), "shown": shown})
+        rows.append({"code": unit, "name": view.name(unit), "shown": shown, "values": values})
     dots = _dots(view, indicator) if meta.get("statistic") in SHARES_AND_RATES else []
     funnel = _funnel(view, indicator, dots) if dots else []
     title = meta["title"][view.lang]
@@ -292,12 +295,24 @@ def _alt(view: View, indicator: str, title: str, series: list[dict[str, Any]]) -
 
 
 def _table_csv(path: Path, words: dict[str, Any], view: View, rows: list[dict[str, Any]]) -> None:
+    """The page's table as CSV (the numbers as shown, with symbols) and as Excel (numbers as numbers)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow([words["unit"], *view.years])
         for row in rows:
             writer.writerow([row["name"], *[(s.text if s is not None else "") for s in row["shown"]]])
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path.with_suffix(".xlsx")))
+    sheet = book.add_worksheet(path.stem[:31])
+    sheet.write_row(0, 0, [words["unit"], *view.years])
+    for i, row in enumerate(rows, start=1):
+        sheet.write(i, 0, row["name"])
+        for j, (shown, value) in enumerate(zip(row["shown"], row["values"], strict=True), start=1):
+            if shown is not None:
+                sheet.write(i, j, value if value is not None else shown.text)  # a number, or its symbol
+    book.close()
 
 
 def _downloads(release: Any, target: Path, export: Path | None) -> None:
