@@ -183,14 +183,41 @@ def test_keyboard_reaches_the_unit_choices(browser: Any, server: str) -> None:
 
 
 def test_axe_finds_no_serious_or_critical_violations(browser: Any, server: str) -> None:
-    for path in ("/sv/index.html", "/sv/indicator/EB05.html", "/en/unit/1480-A-NO.html"):
+    pages = ("/sv/index.html", "/sv/indicator/EB05.html", "/en/unit/1480-A-NO.html", "/sv/area/children_youth.html")
+    for path, width in [(p, w) for p in pages for w in (1100, 320)]:  # a desktop, and reflowed to a narrow phone
         page, _ = _open(browser, server + path)
+        page.set_viewport_size({"width": width, "height": 800})
         _drawn(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
         page.add_script_tag(path=str(AXE))
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         serious = [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
                    if v["impact"] in ("serious", "critical")]  # fmt: skip
-        assert serious == [], (path, serious)
+        assert serious == [], (path, width, serious)
+        page.close()
+
+
+def test_a_drawn_chart_keeps_its_description_in_words(browser: Any, server: str) -> None:
+    page, _ = _open(browser, f"{server}/sv/indicator/EB05.html")
+    _drawn(page)
+    chart = page.locator("#trend-chart")
+    assert chart.get_attribute("role") == "img"
+    assert "Göteborg" in (chart.get_attribute("aria-label") or "")  # Vega's own "Vega visualization" is inside
+    for box in page.locator("input[name=unit]").all():
+        box.uncheck()
+    assert "Välj minst en enhet" in page.inner_text("#trend-chart")  # nothing chosen: said, not an empty axis
+
+
+def test_estimated_and_incomplete_cells_are_marked_with_their_footnote(release: Release, site: Path) -> None:
+    noted = {k for k, c in _cells(release).items() if c["note"]}
+    assert noted, "the fixture should have footnoted cells (an incomplete first year of a look-back indicator)"
+    html = (site / "sv" / "indicator" / "MB03B.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(html, "html.parser")
+    marked = [s for s in soup.select("#trend-table span.cell") if s["data-cell"] in noted]
+    for span in marked:
+        assert span.find_next_sibling("span", class_="mark") is not None
+    if marked:
+        assert "* " in soup.select_one(".notes").get_text()
 
 
 def test_the_site_command_and_a_folder_that_is_not_a_site(release: Release, tmp_path: Path) -> None:

@@ -131,7 +131,7 @@ def _start(view: View, found: list[Any], words: dict[str, Any]) -> dict[str, Any
                           "before": view.shown(before) if before is not None else None})  # fmt: skip
     said = [{"text": f.sentence[view.lang], "cells": " ".join(cell_key(c) for c in f.cells), "indicator": f.indicator}
             for f in top(found, 10)]  # fmt: skip
-    return {"title": words["site_title"], "tiles": tiles, "findings": said,
+    return {"title": view.name(view.unit), "tiles": tiles, "findings": said,
             "findings_title": words["findings"].format(year=view.last),
             "key_title": words["key_figures"].format(year=view.last)}  # fmt: skip
 
@@ -163,14 +163,19 @@ def _indicator_page(view: View, indicator: str, words: dict[str, Any], folder: P
     data = {"indicator": indicator, "series": series, "dots": dots, "funnel": funnel, "lang": view.lang,
             "axis": meta["unit_of_measure"][view.lang], "emphasis": view.name(view.unit),
             "parent": view.name(view.unit), "decimals": 0 if meta.get("statistic") == "count" else 1,
-            "population": words["population"]}  # fmt: skip
+            "population": words["population"], "none": words["none_chosen"],
+            "units": [view.name(u) for u in units]}  # fmt: skip
     jsonstat = []
     if downloads:
         found = sorted((folder / "downloads" / "release" / "jsonstat").glob(f"{indicator}-*.json"))
         jsonstat = [f"jsonstat/{p.name}" for p in found]
     return {
         "title": title, "indicator": indicator, "definition": meta["definition"][view.lang],
-        "method": words["methods"].get(str(meta.get("statistic")), ""), "area": meta.get("area", ""),
+        "method": words["methods"].get(str(meta.get("statistic")), "").replace("{parent}", view.name(view.unit)),
+        "area": meta.get("area", ""), "notes": _notes(view, rows),
+        "has_band": any(p["lower"] is not None for p in series),
+        "comparison_alt": "; ".join(f"{d['unit']} {d['shown']}" for d in dots),
+        "outside_text": words["outside"].format(parent=view.name(view.unit)),
         "unit_of_measure": meta["unit_of_measure"][view.lang], "years": view.years, "rows": rows,
         "data": json.dumps(data, ensure_ascii=False).replace("</", "<\\/"), "has_dots": bool(dots),
         "dot_rows": dots, "trend_title": words["trend"].format(first=view.years[0], last=view.years[-1]),
@@ -180,6 +185,13 @@ def _indicator_page(view: View, indicator: str, words: dict[str, Any], folder: P
         "table_csv": table_csv, "jsonstat": jsonstat, "downloads": downloads,
         "alt": _alt(view, indicator, title, series),
     }  # fmt: skip
+
+
+def _notes(view: View, rows: list[dict[str, Any]]) -> list[str]:
+    """The footnotes of the table's marked (*) cells: estimated units, incomplete years."""
+    used = sorted({s.note for row in rows for s in row["shown"] if s is not None and s.note})
+    texts = view.meta.get("footnotes", {})
+    return [f"* {texts[n][view.lang]}" for n in used if n in texts]
 
 
 def _dots(view: View, indicator: str) -> list[dict[str, Any]]:
@@ -257,13 +269,17 @@ def _unit_page(view: View, unit: str, found: list[Any], words: dict[str, Any]) -
                      "parent_shown": view.shown(theirs) if theirs is not None else None, "ratio": ratio,
                      "verdict": verdict, "verdict_text": words["verdicts"].get(verdict, "")})  # fmt: skip
     name, parent_name = view.name(unit), view.name(parent) if parent else ""
-    data = {"profile": [{"indicator": f"{r['id']} {r['title']}", "ratio": r["ratio"], "verdict": r["verdict"] or "none"}
-                        for r in rows if r["ratio"] is not None], "lang": view.lang,
-            "axis": words["ratio"].format(parent=parent_name)}  # fmt: skip
+    drawn = [r for r in rows if r["ratio"] is not None]
+    data = {"profile": [{"indicator": r["title"], "ratio": r["ratio"],
+                         "verdict": r["verdict_text"] or words["verdicts"]["similar"]} for r in drawn],
+            "lang": view.lang, "axis": words["ratio"].format(parent=parent_name),
+            "verdicts": words["verdicts"]}  # fmt: skip
+    alt = "; ".join(f"{r['title']} {format_number(r['ratio'], 2, view.lang)}" for r in drawn)
     return {"title": name, "code": unit, "parent_name": parent_name, "rows": rows,
             "profile_title": words["profile"].format(unit=name, parent=parent_name, year=view.last),
             "profile_intro": words["profile_intro"].format(unit=name, parent=parent_name, year=view.last),
-            "data": json.dumps(data, ensure_ascii=False).replace("</", "<\\/"), "has_parent": bool(parent)}  # fmt: skip
+            "data": json.dumps(data, ensure_ascii=False).replace("</", "<\\/"), "has_parent": bool(parent),
+            "profile_alt": alt}  # fmt: skip
 
 
 def _areas(view: View) -> list[dict[str, Any]]:
@@ -297,11 +313,18 @@ def _alt(view: View, indicator: str, title: str, series: list[dict[str, Any]]) -
 def _table_csv(path: Path, words: dict[str, Any], view: View, rows: list[dict[str, Any]]) -> None:
     """The page's table as CSV (the numbers as shown, with symbols) and as Excel (numbers as numbers)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+    swedish = view.lang == "sv"  # Swedish Excel reads semicolons, decimal commas and a byte-order mark
+    with path.open("w", encoding="utf-8-sig" if swedish else "utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";" if swedish else ",")
         writer.writerow([words["unit"], *view.years])
         for row in rows:
-            writer.writerow([row["name"], *[(s.text if s is not None else "") for s in row["shown"]]])
+            cells = []
+            for shown, value in zip(row["shown"], row["values"], strict=True):
+                text = "" if shown is None else shown.text if value is None else format(value, ".10g")
+                cells.append(text.replace(".", ",") if swedish and value is not None else text)
+            writer.writerow([row["name"], *cells])
+        for note in _notes(view, rows):
+            writer.writerow([note])
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path.with_suffix(".xlsx")))
@@ -312,19 +335,23 @@ def _table_csv(path: Path, words: dict[str, Any], view: View, rows: list[dict[st
         for j, (shown, value) in enumerate(zip(row["shown"], row["values"], strict=True), start=1):
             if shown is not None:
                 sheet.write(i, j, value if value is not None else shown.text)  # a number, or its symbol
+    for k, note in enumerate(_notes(view, rows), start=len(rows) + 2):
+        sheet.write(k, 0, note)
     book.close()
 
 
 def _downloads(release: Any, target: Path, export: Path | None) -> None:
     about = export / "export.json" if export is not None else None
-    if about is not None and about.is_file():
-        made = json.loads(about.read_text(encoding="utf-8"))
-        if made.get("release_sha256") == release.manifest.get("content_sha256"):
-            shutil.copytree(export, target)  # type: ignore[arg-type]
-            return
-    from socialstat.export import export_release
+    made = json.loads(about.read_text(encoding="utf-8")) if about is not None and about.is_file() else {}
+    if export is not None and made.get("release_sha256") == release.manifest.get("content_sha256"):
+        shutil.copytree(export, target)
+    else:
+        from socialstat.export import export_release
 
-    export_release(release, target, formats=["csv", "xlsx", "jsonstat"])
+        export_release(release, target, formats=["csv", "xlsx", "jsonstat"])
+    files = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
+    listing = _render("files.html.j2", title=f"{release.name}", files=files)
+    (target / "index.html").write_text(listing, encoding="utf-8")  # a server without directory listings too
 
 
 def _copy_tree(source: Any, target: Path) -> None:

@@ -11,30 +11,55 @@
     formatLocale: swedish ? {decimal: ",", thousands: "\u00a0", grouping: [3], currency: ["", "\u00a0kr"]}
                           : {decimal: ".", thousands: ",", grouping: [3], currency: ["", " SEK"]},
   };
-  var colours = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999999"];
+  // Okabe and Ito's hues, darkened where needed so that every mark has at least 3:1 contrast on white.
+  var colours = ["#0072B2", "#8A5A00", "#007A5A", "#A8467F", "#2A7FB8", "#B84A00", "#666666"];
   var format = data.decimals === 0 ? ",.0f" : ",.1f";
 
+  // A chart is drawn inside its figure's .plot: the outer element keeps role="img" and its description in
+  // words (Vega would replace them with its own), and the table beside it has the figures.
   function draw(id, spec) {
     var element = document.getElementById(id);
     if (!element) { return; }
-    element.innerHTML = "";
-    vegaEmbed(element, spec, options).then(function () {
+    var plot = element.querySelector(".plot") || element;
+    plot.innerHTML = "";
+    spec.description = element.getAttribute("aria-label") || "";
+    vegaEmbed(plot, spec, options).then(function () {
       element.setAttribute("data-drawn", "true");
-      var svg = element.querySelector("svg");
-      if (svg) { svg.setAttribute("aria-hidden", "true"); svg.setAttribute("focusable", "false"); }
+      var svg = plot.querySelector("svg");
+      if (svg) { svg.setAttribute("focusable", "false"); }
     }).catch(function (error) { element.setAttribute("data-error", String(error)); console.error(error); });
   }
 
+  function narrow(id) {
+    var element = document.getElementById(id);
+    return element !== null && element.clientWidth < 600;
+  }
+
   function trend() {
+    var element = document.getElementById("trend-chart");
+    if (!element) { return; }
     var chosen = Array.prototype.map.call(
       document.querySelectorAll("input[name=unit]:checked"), function (box) { return box.value; });
+    if (!chosen.length) {  // nothing to draw: say so rather than draw an empty axis
+      var message = document.createElement("p");
+      message.className = "nochart";
+      message.textContent = data.none;
+      element.querySelector(".plot").replaceChildren(message);
+      element.setAttribute("data-drawn", "true");
+      return;
+    }
     var rows = data.series.filter(function (row) { return chosen.indexOf(row.unit) >= 0; });
     var withBand = rows.some(function (row) { return row.lower !== null; });
-    var colour = {field: "unit", type: "nominal", title: null, sort: chosen,
-                  scale: {domain: chosen, range: chosen.map(function (name, i) {
-                    return name === data.emphasis ? "#000000" : colours[i % colours.length]; })}};
+    var small = narrow("trend-chart");
+    var colour = {  // each unit keeps its colour whichever units are shown
+      field: "unit", type: "nominal", title: null, sort: chosen,
+      scale: {domain: chosen, range: chosen.map(function (name) {
+        var i = data.units.indexOf(name);
+        return name === data.emphasis ? "#000000" : colours[(i + colours.length - 1) % colours.length]; })},
+      legend: small ? {orient: "bottom", columns: 1} : {},
+    };
     var layers = [
-      {mark: {type: "line", point: true, invalid: "break-paths-show-domains"},
+      {mark: {type: "line", point: {filled: true, opacity: 1}, invalid: "break-paths-show-domains"},
        encoding: {y: {field: "value", type: "quantitative", title: data.axis, axis: {format: format}},
                   tooltip: [{field: "unit", type: "nominal"}, {field: "year", type: "ordinal"},
                             {field: "value", type: "quantitative", format: format}]}},
@@ -45,10 +70,16 @@
     }
     draw("trend-chart", {
       width: "container", height: 260, data: {values: rows},
-      encoding: {x: {field: "year", type: "ordinal", title: null, axis: {labelAngle: 0}}, color: colour},
+      encoding: {x: {field: "year", type: "ordinal", title: null, axis: {labelAngle: small ? -90 : 0}},
+                 color: colour},
       layer: layers,
     });
   }
+
+  var outsideShape = {field: "outside", type: "nominal", legend: null,
+                      scale: {domain: [false, true], range: ["circle", "diamond"]}};
+  var outsideColour = {field: "outside", type: "nominal", legend: null,
+                       scale: {domain: [false, true], range: ["#0072B2", "#B84A00"]}};
 
   function comparison() {
     if (!data.dots || !data.dots.length) { return; }
@@ -58,12 +89,9 @@
       layer: [
         {mark: "rule",
          encoding: {y: y, x: {field: "lower", type: "quantitative", title: data.axis}, x2: {field: "upper"}}},
-        {mark: {type: "point", filled: true, size: 90},
+        {mark: {type: "point", filled: true, size: 90, opacity: 1},
          encoding: {y: y, x: {field: "value", type: "quantitative", axis: {format: format}},
-                    shape: {field: "outside", type: "nominal", legend: null,
-                            scale: {domain: [false, true], range: ["circle", "diamond"]}},
-                    color: {field: "outside", type: "nominal", legend: null,
-                            scale: {domain: [false, true], range: ["#0072B2", "#D55E00"]}},
+                    shape: outsideShape, color: outsideColour,
                     tooltip: [{field: "unit"}, {field: "shown", title: data.axis}]}},
         {mark: {type: "rule", strokeDash: [4, 4], color: "#000000", size: 1.5},
          encoding: {x: {field: "parent", aggregate: "mean", type: "quantitative"}}},
@@ -86,12 +114,8 @@
                     strokeDash: {field: "limit", type: "nominal", title: null}, detail: {field: "limit"}}},
         {data: {values: data.dots}, mark: {type: "rule", color: "#000000"},
          encoding: {y: {field: "parent", aggregate: "mean", type: "quantitative"}}},
-        {data: {values: data.dots}, mark: {type: "point", filled: true, size: 90},
-         encoding: {x: x, y: {field: "value", type: "quantitative"},
-                    shape: {field: "outside", type: "nominal", legend: null,
-                            scale: {domain: [false, true], range: ["circle", "diamond"]}},
-                    color: {field: "outside", type: "nominal", legend: null,
-                            scale: {domain: [false, true], range: ["#0072B2", "#D55E00"]}},
+        {data: {values: data.dots}, mark: {type: "point", filled: true, size: 90, opacity: 1},
+         encoding: {x: x, y: {field: "value", type: "quantitative"}, shape: outsideShape, color: outsideColour,
                     tooltip: [{field: "unit"}, {field: "shown", title: data.axis}]}},
       ],
     });
@@ -99,17 +123,24 @@
 
   function profile() {
     if (!data.profile || !data.profile.length) { return; }
-    var y = {field: "indicator", type: "nominal", title: null, sort: null};
+    var v = data.verdicts;
+    var verdicts = [v.better, v.worse, v.higher, v.lower, v.similar];
+    var y = {field: "indicator", type: "nominal", title: null, sort: null, axis: {labelLimit: 320}};
     draw("profile-chart", {
       width: "container", height: 22 * data.profile.length + 20, data: {values: data.profile},
       layer: [
         {mark: {type: "rule", color: "#000000"}, encoding: {x: {datum: 1, type: "quantitative"}}},
-        {mark: {type: "point", filled: true, size: 80},
-         encoding: {y: y, x: {field: "ratio", type: "quantitative", title: data.axis, scale: {type: "log"}},
-                    color: {field: "verdict", type: "nominal", legend: null,
-                            scale: {domain: ["better", "worse", "higher", "lower", "similar", "none"],
-                                    range: ["#009E73", "#D55E00", "#0072B2", "#0072B2", "#777777", "#777777"]}},
-                    tooltip: [{field: "indicator"}, {field: "ratio", format: ".2f"}]}},
+        {mark: {type: "point", filled: true, size: 80, opacity: 1},
+         encoding: {y: y,
+                    x: {field: "ratio", type: "quantitative", title: data.axis, scale: {type: "log"},
+                        axis: {tickCount: narrow("profile-chart") ? 3 : 8}},
+                    color: {field: "verdict", type: "nominal", title: null,
+                            legend: {orient: "bottom", direction: "horizontal"},
+                            scale: {domain: verdicts, range: ["#007A5A", "#B84A00", "#0072B2", "#6A3D9A", "#666666"]}},
+                    shape: {field: "verdict", type: "nominal", title: null,
+                            scale: {domain: verdicts,
+                                    range: ["circle", "diamond", "triangle-up", "triangle-down", "square"]}},
+                    tooltip: [{field: "indicator"}, {field: "verdict"}, {field: "ratio", format: ".2f"}]}},
       ],
     });
   }
