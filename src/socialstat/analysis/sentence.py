@@ -132,13 +132,7 @@ def _is_share(indicator: dict[str, Any]) -> bool:
 
 
 def _decimals(indicator: dict[str, Any], values: list[float]) -> int:
-    """One precision for all the values of a sentence: counts whole, shares and rates to one decimal, other
-    amounts (kronor, days, averages) whole when the largest is 100 or more, else to one decimal."""
-    if indicator.get("statistic") == "count":
-        return 0
-    if indicator.get("statistic") in ("proportion", "rate"):
-        return 1
-    return 0 if max((abs(v) for v in values), default=0.0) >= 100 else 1
+    return words.decimals(indicator.get("statistic"), values)
 
 
 def _value(value: float, indicator: dict[str, Any], breakdown: str, decimals: int, lang: str) -> str:

@@ -1,17 +1,16 @@
 """Numbers and words in the sentences of findings, in Swedish or English.
 
-Values are shown as in the tables: counts exactly, percentages and rates with one decimal, other amounts of
-100 or more as whole numbers (one precision for all values of a sentence, analysis/sentence.py); `count`
-rounds a count to three significant figures from 10 000 (16 298 → 16 300) where a rounded figure is wanted.
-Relative changes as whole per cents (one decimal below 1 %), changes of a share in
-percentage points with one decimal unless whole ("1 procentenhet", "2,5 procentenheter"). Swedish uses a
-decimal comma and a no-break space between thousands (socialstat.text), English a point and a comma. Numbers
-of years up to twelve are written in words, as both languages' style guides ask.
+Values are shown as in the tables: counts exactly, percentages and rates with one decimal, other amounts of 100 or
+more as whole numbers (`decimals`: one precision for the values shown together). Relative changes as whole per
+cents (one decimal below 1 %), changes of a share in percentage points with one decimal unless whole ("1
+procentenhet", "2,5 procentenheter"). Swedish uses a decimal comma and a no-break space between thousands
+(socialstat.text), English a point and a comma. Numbers of years up to twelve are written in words, as both
+languages' style guides ask.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Iterable
 
 from socialstat.text import NBSP, format_number
 
@@ -35,18 +34,14 @@ def number(value: float, decimals: int, lang: str) -> str:
     return text.replace(",", ".").replace(NBSP, ",")
 
 
-def count(value: float, lang: str) -> str:
-    """A count: exact below 10 000, else to three significant figures."""
-    whole = round(float(value))
-    if abs(whole) >= 10_000:
-        step = 10 ** (int(math.log10(abs(whole))) - 2)
-        whole = round(whole / step) * step
-    return number(whole, 0, lang)
-
-
-def amount(value: float, lang: str) -> str:
-    """A rate, ratio or percentage: one decimal, whole from 100 on (kronor per inhabitant)."""
-    return number(value, 0 if abs(value) >= 100 else 1, lang)
+def decimals(statistic: str | None, values: Iterable[float]) -> int:
+    """One precision for values shown together (a sentence, a table cell): counts whole, shares and rates to one
+    decimal, other amounts (kronor, days, averages) whole when the largest is 100 or more, else one decimal."""
+    if statistic == "count":
+        return 0
+    if statistic in ("proportion", "rate"):
+        return 1
+    return 0 if max((abs(v) for v in values), default=0.0) >= 100 else 1
 
 
 def relative(share: float, lang: str) -> str:

@@ -115,7 +115,7 @@ def build_report(release: Any, view: View, config: ReportConfig) -> Report:
 
 def _area_chapter(view: View, area: str, found: list[Finding], config: ReportConfig, words: dict[str, Any],
                   parent_name: str, elsewhere: set[str]) -> Chapter:  # fmt: skip
-    ids = sorted(i for i, m in view.indicators.items() if m.get("area") == area and _has(view, i))
+    ids = sorted(i for i, m in view.indicators.items() if m.get("area") == area and view.has(i))
     ids = [i for i in ids if i not in elsewhere]
     title = view.meta.get("areas", {}).get(area, {}).get(view.lang, area)
     about = [f for f in found if f.area == area and f.indicator not in elsewhere]
@@ -136,7 +136,7 @@ def _referrals_chapter(view: View, found: list[Finding], config: ReportConfig, w
     ]
     if not present:
         return None
-    shares = [i for i in REFERRAL_SHARES if i in view.indicators and _has(view, i)]
+    shares = [i for i in REFERRAL_SHARES if i in view.indicators and view.has(i)]
     about = [f for f in found if f.indicator in REFERRAL_SHARES]
     key_figures = tiles(view, shares, words)
     return Chapter(
@@ -145,10 +145,6 @@ def _referrals_chapter(view: View, found: list[Finding], config: ReportConfig, w
         sections=[section(view, i, words, parent_name) for i in shares], tables=present,
         commentary=render_text(config, "referrals", view),
     )  # fmt: skip
-
-
-def _has(view: View, indicator: str) -> bool:
-    return bool(((view.cells["indicator"] == indicator) & (view.cells["unit_code"] == view.unit)).any())
 
 
 def _said(found: Finding, lang: str) -> Said:
@@ -172,7 +168,7 @@ def _organisation(view: View, words: dict[str, Any]) -> list[str]:
 def _definitions(view: View, words: dict[str, Any]) -> list[dict[str, str]]:
     out = []
     for indicator, meta in sorted(view.indicators.items()):
-        if not _has(view, indicator):
+        if not view.has(indicator):
             continue
         out.append({
             "id": indicator, "title": meta["title"][view.lang], "definition": meta["definition"][view.lang],

@@ -7,6 +7,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from socialstat.report import charts
 from socialstat.report.view import Shown, View
 
@@ -127,8 +129,8 @@ def _trend(view: View, indicator: str, units: list[str], labels: dict[str, Any])
             row = by_year.get(year)
             usable = view.usable(row)
             values.append(float(row["value"]) if usable and row is not None else math.nan)
-            lower.append(_float(row.get("lower")) if usable and row is not None else math.nan)
-            upper.append(_float(row.get("upper")) if usable and row is not None else math.nan)
+            lower.append(float(row["lower"]) if usable and row is not None and pd.notna(row["lower"]) else math.nan)
+            upper.append(float(row["upper"]) if usable and row is not None and pd.notna(row["upper"]) else math.nan)
             if row is not None and not usable:
                 gaps.append(f"{view.name(unit)} {year}")
         lines.append(charts.Line(view.name(unit), view.years, values, lower, upper, emphasis=unit == view.unit))
@@ -144,30 +146,17 @@ def _trend(view: View, indicator: str, units: list[str], labels: dict[str, Any])
 
 def _comparison(view: View, indicator: str, labels: dict[str, Any], parent_name: str) -> Figure | None:
     meta = view.indicators[indicator]
-    base = view.cell(indicator, view.unit, view.last)
-    if not view.usable(base) or base is None:
+    compared = view.compared(indicator)
+    if not compared:
         return None
-    from socialstat.stats import funnel_limits
-
-    kind = "proportion" if meta["statistic"] == "proportion" else "rate"
-    dots = []
-    for unit in view.children:
-        row = view.cell(indicator, unit, view.last)
-        if not view.usable(row) or row is None or not row.get("denominator"):
-            continue
-        limits = funnel_limits(kind, float(base["value"]), float(row["denominator"]), confidence=0.95,
-                               multiplier=float(meta.get("multiplier") or 1))  # fmt: skip
-        value = float(row["value"])
-        outside = value > float(limits.upper) or value < float(limits.lower)
-        dots.append(charts.Dot(view.name(unit), value, _float(row.get("lower")), _float(row.get("upper")), outside))
-    if not dots:
-        return None
+    dots = [charts.Dot(view.name(c.unit), c.value, c.lower, c.upper, c.outside) for c in compared]
+    base = compared[0].parent_value
     title = meta["title"][view.lang]
     caption = labels["comparison_chart"].format(title=title, year=view.last, parent=parent_name)
     shown = "; ".join(f"{d.name} {view.number(d.value, indicator)}" for d in dots)
-    alt = f"{caption}. {parent_name} {view.number(float(base['value']), indicator)}; {shown}."
-    chart = charts.dot_plot(dots, parent=parent_name, parent_value=float(base["value"]),
-                            axis=meta["unit_of_measure"][view.lang], lang=view.lang, alt=alt)  # fmt: skip
+    alt = f"{caption}. {parent_name} {view.number(base, indicator)}; {shown}."
+    chart = charts.dot_plot(dots, parent=parent_name, parent_value=base, axis=meta["unit_of_measure"][view.lang],
+                            lang=view.lang, alt=alt)  # fmt: skip
     return Figure(chart, caption, [labels["outside"].format(parent=parent_name)])
 
 
@@ -182,10 +171,7 @@ def _table(view: View, indicator: str, units: list[str], labels: dict[str, Any])
 
 
 def _notes(view: View, rows: list[tuple[str, list[Shown]]]) -> list[str]:
-    """The footnotes of the marked (*) cells of a table."""
-    used = sorted({s.note for _, shown in rows for s in shown if s.note})
-    texts = view.meta.get("footnotes", {})
-    return [f"* {texts[n][view.lang]}" for n in used if n in texts]
+    return view.footnotes(s for _, shown in rows for s in shown)
 
 
 def _trend_alt(view: View, indicator: str, caption: str, lines: list[charts.Line]) -> str:
@@ -205,10 +191,3 @@ def _shown_or_blank(view: View, row: dict[str, Any] | None) -> Shown:
 
 def _total(lang: str) -> str:
     return "Totalt" if lang == "sv" else "Total"
-
-
-def _float(value: Any) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan

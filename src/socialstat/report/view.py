@@ -8,7 +8,9 @@ release. A suppressed cell shows its symbol (`..`), never a number.
 
 from __future__ import annotations
 
+import copy
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +19,7 @@ import pandas as pd
 from socialstat.analysis import words
 from socialstat.analysis.findings import exists_in, resolve_unit
 from socialstat.errors import ReportError
+from socialstat.stats import funnel_limits
 
 KEY = ("indicator", "structure", "unit_code", "breakdown", "breakdown_value", "period")
 
@@ -29,6 +32,21 @@ class Shown:
     key: str
     suppressed: bool = False
     note: str = ""  # the cell's footnote (approximate_units, incomplete_year), marked * where printed
+
+
+@dataclass(frozen=True)
+class Compared:
+    """A unit under the view's unit, in the last year, against the unit's value: outside the 95 % funnel
+    limits or not (a share or a rate)."""
+
+    unit: str
+    row: dict[str, Any]
+    value: float
+    lower: float  # the unit's own interval (NaN where none)
+    upper: float
+    denominator: float
+    parent_value: float
+    outside: bool
 
 
 def cell_key(row: dict[str, Any]) -> str:
@@ -69,6 +87,42 @@ class View:
             first = rows[rows["_order"] == rows["_order"].min()]  # the first structure that publishes them
             self._series[tuple(str(k) for k in key)] = first.drop(columns="_order").sort_values("period")  # type: ignore[index]
 
+    def in_language(self, lang: str) -> View:
+        """The same view in another language (the cells are read once)."""
+        other = copy.copy(self)
+        other.lang = lang
+        return other
+
+    def has(self, indicator: str) -> bool:
+        """Whether the release publishes the indicator for the view's unit."""
+        return not self.series(indicator, self.unit).empty
+
+    def compared(self, indicator: str) -> list[Compared]:
+        """The units under the view's unit against it in the last year, where both are published."""
+        meta = self.indicators[indicator]
+        base = self.cell(indicator, self.unit, self.last)
+        if base is None or not self.usable(base):
+            return []
+        kind = "proportion" if meta["statistic"] == "proportion" else "rate"
+        found = []
+        for unit in self.children:
+            row = self.cell(indicator, unit, self.last)
+            if row is None or not self.usable(row) or not row.get("denominator"):
+                continue
+            limits = funnel_limits(kind, float(base["value"]), float(row["denominator"]), confidence=0.95,
+                                   multiplier=float(meta.get("multiplier") or 1))  # fmt: skip
+            value = float(row["value"])
+            outside = bool(value > float(limits.upper) or value < float(limits.lower))
+            found.append(Compared(unit, row, value, _float(row.get("lower")), _float(row.get("upper")),
+                                  float(row["denominator"]), float(base["value"]), outside))  # fmt: skip
+        return found
+
+    def footnotes(self, shown: Iterable[Shown | None]) -> list[str]:
+        """The footnotes of the marked (*) cells among `shown`: estimated units, incomplete years."""
+        used = sorted({s.note for s in shown if s is not None and s.note})
+        texts = self.meta.get("footnotes", {})
+        return [f"* {texts[n][self.lang]}" for n in used if n in texts]
+
     def name(self, code: str) -> str:
         """A unit's name in the report's language."""
         unit = self.units.get(code, {})
@@ -102,12 +156,16 @@ class View:
         """A value as the report prints it: counts whole, shares and rates to one decimal, other amounts (kronor,
         days, averages) whole from 100."""
         statistic = self.indicators.get(indicator, {}).get("statistic")
-        if statistic == "count":
-            return words.number(round(value), 0, self.lang)
-        if statistic in ("proportion", "rate"):
-            return words.number(value, 1, self.lang)
-        return words.amount(value, self.lang)
+        return words.number(value, words.decimals(statistic, [value]), self.lang)
 
     def usable(self, row: dict[str, Any] | None) -> bool:
         """Whether a cell has a published value that the analysis and the prose may rest on."""
         return row is not None and not self.shown(row).suppressed and row.get("status") != "incomplete"
+
+
+def _float(value: Any) -> float:
+    """A cell's number, NaN where it has none."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan

@@ -60,7 +60,8 @@ def build_site(
     out = Path(out)
     check_replaceable(out, "site.json", "a socialstat site", SiteError)
     try:
-        views = {lang: View(release, unit, lang) for lang in LANGUAGES}
+        first = View(release, unit, LANGUAGES[0])
+        views = {lang: first.in_language(lang) for lang in LANGUAGES}
     except ReportError as err:
         raise SiteError(str(err).replace("report: ", "site: ", 1)) from None
     found = release_findings(release, unit=views["sv"].unit)
@@ -172,7 +173,7 @@ def _indicator_page(view: View, indicator: str, words: dict[str, Any], folder: P
     return {
         "title": title, "indicator": indicator, "definition": meta["definition"][view.lang],
         "method": words["methods"].get(str(meta.get("statistic")), "").replace("{parent}", view.name(view.unit)),
-        "area": meta.get("area", ""), "notes": _notes(view, rows),
+        "area": meta.get("area", ""), "notes": view.footnotes(s for row in rows for s in row["shown"]),
         "has_band": any(p["lower"] is not None for p in series),
         "comparison_alt": "; ".join(f"{d['unit']} {d['shown']}" for d in dots),
         "outside_text": words["outside"].format(parent=view.name(view.unit)),
@@ -187,36 +188,14 @@ def _indicator_page(view: View, indicator: str, words: dict[str, Any], folder: P
     }  # fmt: skip
 
 
-def _notes(view: View, rows: list[dict[str, Any]]) -> list[str]:
-    """The footnotes of the table's marked (*) cells: estimated units, incomplete years."""
-    used = sorted({s.note for row in rows for s in row["shown"] if s is not None and s.note})
-    texts = view.meta.get("footnotes", {})
-    return [f"* {texts[n][view.lang]}" for n in used if n in texts]
-
-
 def _dots(view: View, indicator: str) -> list[dict[str, Any]]:
-    from socialstat.stats import funnel_limits
-
-    meta = view.indicators[indicator]
-    base = view.cell(indicator, view.unit, view.last)
-    if not view.usable(base) or base is None:
-        return []
-    kind = "proportion" if meta["statistic"] == "proportion" else "rate"
-    dots = []
-    for unit in view.children:
-        row = view.cell(indicator, unit, view.last)
-        if not view.usable(row) or row is None or not row.get("denominator"):
-            continue
-        limits = funnel_limits(kind, float(base["value"]), float(row["denominator"]), confidence=0.95,
-                               multiplier=float(meta.get("multiplier") or 1))  # fmt: skip
-        value = float(row["value"])
-        dots.append({"unit": view.name(unit), "value": value, "lower": _number(row.get("lower")),
-                     "denominator": float(row["denominator"]),
-                     "denominator_text": format_number(float(row["denominator"]), 0, view.lang),
-                     "upper": _number(row.get("upper")), "parent": float(base["value"]),
-                     "outside": bool(value > float(limits.upper) or value < float(limits.lower)),
-                     "shown": view.shown(row).text, "key": cell_key(row)})  # fmt: skip
-    return dots
+    """The units under the unit against it, for the dot plot, the funnel and their table."""
+    return [
+        {"unit": view.name(c.unit), "value": c.value, "lower": _number(c.lower), "upper": _number(c.upper),
+         "denominator": c.denominator, "denominator_text": format_number(c.denominator, 0, view.lang),
+         "parent": c.parent_value, "outside": c.outside, "shown": view.shown(c.row).text, "key": cell_key(c.row)}
+        for c in view.compared(indicator)
+    ]  # fmt: skip
 
 
 def _funnel(view: View, indicator: str, dots: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -286,7 +265,7 @@ def _areas(view: View) -> list[dict[str, Any]]:
     names = view.meta.get("areas", {})
     areas = []
     for area, text in names.items():
-        ids = sorted(i for i, m in view.indicators.items() if m.get("area") == area and _has(view, i))
+        ids = sorted(i for i, m in view.indicators.items() if m.get("area") == area and view.has(i))
         if ids:
             listed = [{"id": i, "title": view.indicators[i]["title"][view.lang]} for i in ids]
             areas.append({"id": area, "title": text[view.lang], "indicators": listed})
@@ -295,10 +274,6 @@ def _areas(view: View) -> list[dict[str, Any]]:
 
 def _units(view: View) -> list[dict[str, str]]:
     return [{"code": u, "name": view.name(u)} for u in [view.unit, *view.children]]
-
-
-def _has(view: View, indicator: str) -> bool:
-    return not view.series(indicator, view.unit).empty
 
 
 def _alt(view: View, indicator: str, title: str, series: list[dict[str, Any]]) -> str:
@@ -323,7 +298,7 @@ def _table_csv(path: Path, words: dict[str, Any], view: View, rows: list[dict[st
                 text = "" if shown is None else shown.text if value is None else format(value, ".10g")
                 cells.append(text.replace(".", ",") if swedish and value is not None else text)
             writer.writerow([row["name"], *cells])
-        for note in _notes(view, rows):
+        for note in view.footnotes(s for row in rows for s in row["shown"]):
             writer.writerow([note])
     import xlsxwriter
 
@@ -335,7 +310,7 @@ def _table_csv(path: Path, words: dict[str, Any], view: View, rows: list[dict[st
         for j, (shown, value) in enumerate(zip(row["shown"], row["values"], strict=True), start=1):
             if shown is not None:
                 sheet.write(i, j, value if value is not None else shown.text)  # a number, or its symbol
-    for k, note in enumerate(_notes(view, rows), start=len(rows) + 2):
+    for k, note in enumerate(view.footnotes(s for row in rows for s in row["shown"]), start=len(rows) + 2):
         sheet.write(k, 0, note)
     book.close()
 
