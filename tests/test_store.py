@@ -13,6 +13,7 @@ import pytest
 from socialstat.errors import ConfigurationError, LoadError, SchemaVersionError, StoreError, ValidationError
 from socialstat.model import load_model
 from socialstat.store import BACKENDS, Store, connect, init_store, load_canonical, open_store, summarize
+from socialstat.store.backends import require
 from socialstat.store.connect import default_url, parse_url
 
 
@@ -42,10 +43,13 @@ def test_duckdb_settings_in_the_url(tmp_path: Path) -> None:
         connect(f"duckdb:///{tmp_path / 'x.duckdb'}?colour=blue")
 
 
-def test_unsupported_backends_are_declared_and_refused_clearly() -> None:
-    assert BACKENDS["duckdb"].supported
-    with pytest.raises(ConfigurationError, match="postgresql backend is not available yet"):
-        parse_url("postgresql://localhost/socialstat")
+def test_backend_gaps_are_declared_and_refused_clearly() -> None:
+    assert parse_url("postgres://u@localhost/socialstat")[0] == "postgresql"
+    assert parse_url("spark://local[2]?warehouse=/tmp/x")[0] == "spark"
+    assert [k for k, info in BACKENDS.items() if not info.ingest] == ["spark"]
+    with pytest.raises(ConfigurationError, match="socialstat ingest is not available on the spark backend"):
+        require("spark", "ingest", "socialstat ingest")
+    require("postgresql", "withdraw", "socialstat batch withdraw")
     with pytest.raises(ConfigurationError, match="unknown store backend 'mysql'"):
         parse_url("mysql://localhost/x")
     with pytest.raises(ConfigurationError, match="cannot read store URL"):

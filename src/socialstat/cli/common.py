@@ -20,7 +20,8 @@ db_option = click.option(
     envvar="SOCIALSTAT_DB",
     default=None,
     metavar="URL",
-    help="Store URL, e.g. duckdb:///socialstat.duckdb (default: $SOCIALSTAT_DB, else ./socialstat.duckdb).",
+    help="Store URL: duckdb:///socialstat.duckdb, postgresql://user@host/db or spark://local[2]?warehouse=DIR "
+    "(default: $SOCIALSTAT_DB, else ./socialstat.duckdb).",
 )
 
 

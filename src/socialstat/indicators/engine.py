@@ -175,7 +175,7 @@ def _unit_level_rows(
     totals = parts.group_by(["source_unit", "year"]).aggregate(unit_pop=parts.pop.sum())
     shares = parts.join(totals, ["source_unit", "year"]).join(mapping, "area_code")
     shares = shares.group_by(["source_unit", "year", "unit_code"]).aggregate(
-        weight=(shares.pop.sum() / shares.unit_pop.max()), split=shares.approximate.any()
+        weight=shares.pop.sum().cast("float64") / shares.unit_pop.max(), split=shares.approximate.any()
     )
     rel = rel.join(shares, ["source_unit", "year"])
     return rel.mutate(**{c: rel[c] * rel.weight for c in count.value})
@@ -276,7 +276,7 @@ def _reduced(run: Run, events: ibis.Table, count: Count, ind: Indicator) -> ibis
         reduced = events.group_by(group).aggregate(n_rows=rows(events), **sums)
         if person:  # join persons once, to fewer rows
             reduced = _with_person(run.store, reduced, str(key))
-        return _within_age(run.store, reduced, count).cache()
+        return run.store.cache(_within_age(run.store, reduced, count))
 
     return run.shared_reduction(("reduced", *_rows_spec(count, ind), tuple(group), count.value, person), build)
 
@@ -312,7 +312,7 @@ def _first_rows(
     per_key = events.group_by(["unit_code", "year", key, *attrs]).aggregate(first=events[date].min())
     if any(_person_level(b) for b in ind.breakdowns):  # join persons to the first rows, not to every row
         per_key = _with_person(store, per_key, _person_key(count))
-    per_key = (per_key if "age" in events.columns else _within_age(store, per_key, count)).cache()
+    per_key = store.cache(per_key if "age" in events.columns else _within_age(store, per_key, count))
     cached.append(per_key)
     firsts: dict[str, ibis.Table] = {}
     sources = [per_key]
@@ -322,10 +322,10 @@ def _first_rows(
         else:
             rel = events.mutate(breakdown_value=_breakdown_value(events, breakdown, ind).cast("string"))
             group = rel.group_by(["unit_code", "year", "breakdown_value", key])
-            firsts[breakdown] = group.aggregate(first=rel[date].min()).cache()
+            firsts[breakdown] = store.cache(group.aggregate(first=rel[date].min()))
             cached.append(firsts[breakdown])
             sources.append(firsts[breakdown])
-    hits = earlier_hits(sources, _base(store, count), count, ind.period).cache()
+    hits = store.cache(earlier_hits(sources, _base(store, count), count, ind.period))
     cached.append(hits)
     return [mark_earlier(f, hits, count).mutate(breakdown=ibis.literal(b)) for b, f in firsts.items()]
 
@@ -339,7 +339,7 @@ def _marked_first_rows(run: Run, events: ibis.Table, count: Count, ind: Indicato
         try:
             branches = _first_rows(run.store, events, count, ind, cached)
             columns = ["unit_code", "year", "breakdown", "breakdown_value", count.count, "earlier"]
-            return ibis.union(*[b.select(*columns) for b in branches]).cache()
+            return run.store.cache(ibis.union(*[b.select(*columns) for b in branches]))
         finally:
             for table in cached:
                 table.release()

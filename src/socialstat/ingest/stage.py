@@ -16,6 +16,7 @@ dropped when the next ingest starts (and by `Stage.drop` at the end of every run
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import ibis
@@ -24,6 +25,7 @@ import pandas as pd
 from socialstat.ingest.transform import Transformed
 from socialstat.model import load_model
 from socialstat.model.spec import Table
+from socialstat.store.backends import require
 from socialstat.store.connect import Store
 from socialstat.store.schema import ibis_schema
 
@@ -35,10 +37,10 @@ class Stage:
     """The staging schema of one ingest run (made empty when the run starts)."""
 
     def __init__(self, store: Store) -> None:
+        require(store.kind, "ingest", "socialstat ingest")
         self.store = store
-        self.con = store.backend.con
-        self.con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        self.con.execute(f"CREATE SCHEMA {SCHEMA}")
+        store.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        store.execute(f"CREATE SCHEMA {SCHEMA}")
         model = load_model()
         self._create("quarantine", ibis_schema(model.table("quarantine")))
         persons = ibis_schema(model.table("persons"))
@@ -53,7 +55,7 @@ class Stage:
 
     def drop(self) -> None:
         """Remove the stage and everything in it."""
-        self.con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        self.store.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
 
     def batch(self, table: Table, batch_id: str) -> StagedBatch:
         """Make the staging tables of one batch (its rows with their lines and masked identities, its reasons)."""
@@ -135,15 +137,14 @@ class StagedBatch:
 
     def _delete(self, table: str, keys: pd.DataFrame) -> None:
         """Delete the staged rows of `table` whose key columns match a row of `keys` (compared as text)."""
-        con = self.stage.con
-        con.register("_ingest_delete", keys.astype(str))
+        store = self.stage.store
+        name = f"_ingest_delete_{uuid.uuid4().hex}"
+        store.backend.create_table(name, ibis.memtable(keys.astype(str)), temp=True)
         try:
             match = " AND ".join(f'CAST(t."{k}" AS VARCHAR) = d."{k}"' for k in keys.columns)
-            con.execute(
-                f'DELETE FROM {SCHEMA}."{table}" AS t WHERE EXISTS (SELECT 1 FROM _ingest_delete d WHERE {match})'
-            )
+            store.execute(f'DELETE FROM {SCHEMA}."{table}" AS t WHERE EXISTS (SELECT 1 FROM "{name}" d WHERE {match})')
         finally:
-            con.unregister("_ingest_delete")
+            store.backend.drop_table(name, force=True)
 
     def counts(self) -> tuple[int, int]:
         """Rows that will load, and referral reasons with them."""

@@ -11,6 +11,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
+import pandas as pd
 
 from socialstat.errors import Problem
 from socialstat.model.spec import Model, Table, load_model
@@ -38,8 +39,9 @@ def _compatible(actual: dt.DataType, declared: str) -> bool:
 
 
 def _scalar(expr: Any) -> int:
+    """A count or sum as an int; the sum of no rows is NULL (None, or NaN on Spark), which counts as 0."""
     value = expr.execute()
-    return int(value) if value is not None else 0
+    return 0 if pd.isna(value) else int(value)
 
 
 def _first_row_and_examples(

@@ -88,14 +88,14 @@ def record_frame(name: str, content: str, audit: AuditResult) -> pd.DataFrame:
 def write_record(store: Store, content: str, record: pd.DataFrame) -> None:
     """Replace the store's record of the release with content hash `content` (one transaction)."""
     with store.transaction():
-        store.backend.con.execute("DELETE FROM disclosure_record WHERE release_sha256 = ?", [content])
+        store.delete_where("disclosure_record", "release_sha256", content)
         store.insert("disclosure_record", record)
 
 
 def delete_record(store: Store, content: str) -> None:
     """Remove the record of the release with content hash `content` (a release that was not written)."""
     with store.transaction():
-        store.backend.con.execute("DELETE FROM disclosure_record WHERE release_sha256 = ?", [content])
+        store.delete_where("disclosure_record", "release_sha256", content)
 
 
 def read_record(store: Store, content: str) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from socialstat.errors import LoadError
 from socialstat.model import load_model
+from socialstat.store.backends import require
 from socialstat.store.connect import Store
 
 LISTED = ["batch_id", "table_name", "source", "profile", "municipality_code", "rows_read", "rows_loaded",
@@ -33,28 +34,23 @@ def withdraw_batch(store: Store, batch_id: str) -> dict[str, int]:
         raise LoadError(f"no batch {batch_id!r} in the store (see socialstat batch list)")
     if found["status"].iloc[0] != "loaded":
         raise LoadError(f"batch {batch_id!r} is already {found['status'].iloc[0]}")
+    require(store.kind, "withdraw", "socialstat batch withdraw")
     model = load_model()
-    con = store.backend.con
     deleted: dict[str, int] = {}
     with store.transaction():
         for table in model.tables_of_kind("microdata"):
             if table.name == "persons":
                 continue
-            deleted[table.name] = _delete(con, table.name, "batch_id = ?", [batch_id])
+            deleted[table.name] = store.execute(f"DELETE FROM {table.name} WHERE batch_id = ?", [batch_id])
         referring = [
             f"SELECT {c.name} FROM {t.name}"
             for t in model.tables_of_kind("microdata")
             for c in t.columns
             if c.references == "persons.person_key"
         ]
-        deleted["persons"] = _delete(
-            con, "persons", f"batch_id = ? AND person_key NOT IN ({' UNION '.join(referring)})", [batch_id]
+        deleted["persons"] = store.execute(
+            f"DELETE FROM persons WHERE batch_id = ? AND person_key NOT IN ({' UNION '.join(referring)})", [batch_id]
         )
-        deleted["quarantine"] = _delete(con, "quarantine", "batch_id = ?", [batch_id])
-        con.execute("UPDATE batches SET status = 'withdrawn' WHERE batch_id = ?", [batch_id])
+        deleted["quarantine"] = store.execute("DELETE FROM quarantine WHERE batch_id = ?", [batch_id])
+        store.execute("UPDATE batches SET status = 'withdrawn' WHERE batch_id = ?", [batch_id])
     return {k: v for k, v in deleted.items() if v}
-
-
-def _delete(con: object, table: str, where: str, params: list[str]) -> int:
-    cursor = con.execute(f"DELETE FROM {table} WHERE {where}", params)  # type: ignore[attr-defined]
-    return int(cursor.fetchone()[0])

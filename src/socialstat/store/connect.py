@@ -7,39 +7,21 @@ What each backend can do is declared in `BACKENDS`; code asks this table instead
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import ibis
 import pandas as pd
 import pyarrow as pa
 
 from socialstat.errors import ConfigurationError, StoreError
+from socialstat.store import backends
+from socialstat.store.backends import BACKENDS, BackendInfo, safe_url, scheme_of, url_settings
 
 DEFAULT_DB_FILE = "socialstat.duckdb"
 ENV_VAR = "SOCIALSTAT_DB"
-
-
-@dataclass(frozen=True)
-class BackendInfo:
-    """What socialstat relies on from a backend."""
-
-    name: str
-    supported: bool
-    transactions: bool
-    note: str
-
-
-BACKENDS: dict[str, BackendInfo] = {
-    "duckdb": BackendInfo("duckdb", True, True, "embedded default; one file"),
-    "postgresql": BackendInfo("postgresql", False, True, "shared server; planned (backends issue)"),
-    "spark": BackendInfo("spark", False, False, "cluster scale; planned (backends issue)"),
-}
 
 
 def default_url() -> str:
@@ -54,30 +36,13 @@ def parse_url(url: str) -> tuple[str, str]:
         if url.endswith(".duckdb"):
             return "duckdb", url
         raise ConfigurationError(f"cannot read store URL {url!r}: expected e.g. duckdb:///socialstat.duckdb")
-    parsed = urlparse(url)
-    scheme = parsed.scheme.split("+")[0]
-    if scheme == "postgres":
-        scheme = "postgresql"
+    scheme = scheme_of(url)
     if scheme not in BACKENDS:
         raise ConfigurationError(f"unknown store backend {scheme!r} in {url!r}; known: {sorted(BACKENDS)}")
-    if not BACKENDS[scheme].supported:
-        raise ConfigurationError(f"the {scheme} backend is not available yet ({BACKENDS[scheme].note})")
     location = url.split("://", 1)[1].split("?", 1)[0]
     if location.startswith("/"):
         location = location[1:]
     return scheme, location or ":memory:"
-
-
-DUCKDB_SETTINGS = ("memory_limit", "threads", "temp_directory")
-
-
-def url_settings(url: str) -> dict[str, str]:
-    """Backend settings given in the URL's query, e.g. `duckdb:///big.duckdb?memory_limit=3GB&threads=2`."""
-    query = parse_qs(urlparse(url).query) if "://" in url else {}
-    unknown = sorted(set(query) - set(DUCKDB_SETTINGS))
-    if unknown:
-        raise ConfigurationError(f"unknown store settings {unknown} in the URL; known: {list(DUCKDB_SETTINGS)}")
-    return {k: v[-1] for k, v in query.items()}
 
 
 class Store:
@@ -85,7 +50,7 @@ class Store:
 
     def __init__(self, backend: Any, url: str, kind: str) -> None:
         self.backend = backend
-        self.url = url
+        self.url = safe_url(url)  # for messages: a password never shows
         self.kind = kind
 
     @property
@@ -99,7 +64,7 @@ class Store:
 
     def read_parquet(self, files: list[str]) -> ibis.Table:
         """Parquet files as a relation in this backend, with a 0-based `file_row_number` column."""
-        return self.backend.read_parquet(files, file_row_number=True)
+        return backends.read_parquet(self.kind, self.backend, files)
 
     def insert(self, name: str, data: pd.DataFrame | pa.Table | ibis.Table, *, schema: str | None = None) -> int:
         """Append rows (a frame, an Arrow table or an expression) to table `name`; the number appended.
@@ -119,7 +84,7 @@ class Store:
             return 0
         before = self._count(name, schema)
         if isinstance(data, pa.Table):
-            self._append_arrow(name, schema, data)
+            backends.append_arrow(self.kind, self.backend, name, schema, data)
         else:
             self.backend.insert(name, data, database=schema)
         added = self._count(name, schema) - before
@@ -127,18 +92,30 @@ class Store:
             raise StoreError(f"appending {n} rows to {name} added {added}; nothing of this run was kept")
         return n
 
-    def _append_arrow(self, name: str, schema: str | None, data: pa.Table) -> None:
-        """Append an Arrow table, and let go of it afterwards (an ibis memtable stays registered with DuckDB, so
-        appending chunk after chunk through ibis would keep every chunk in memory until the connection closes)."""
-        con = self.backend.con
-        view = f"_append_{uuid.uuid4().hex}"
-        columns = ", ".join(f'"{c}"' for c in data.column_names)
-        target = f'"{schema}"."{name}"' if schema else f'"{name}"'
-        con.register(view, data)
-        try:
-            con.execute(f'INSERT INTO {target} ({columns}) SELECT {columns} FROM "{view}"')
-        finally:
-            con.unregister(view)
+    def replace_rows(self, name: str, rows: ibis.Table) -> int:
+        """Make `rows` (an expression that may read the table itself) the whole content of table `name`; the rows
+        it then holds."""
+        backends.replace_rows(self.kind, self.backend, name, rows)
+        return self._count(name)
+
+    def cache(self, rel: ibis.Table) -> ibis.Table:
+        """`rel` materialised in the backend, for reading several times (release it with `.release()`). Spark
+        caches lazily and without the in-memory tables the expression uses: they are registered first, and the
+        cache is filled at once, so the tables it was made from may be released."""
+        if self.kind != "spark":
+            return rel.cache()
+        self.backend._register_in_memory_tables(rel)
+        cached = rel.cache()
+        cached.count().execute()
+        return cached
+
+    def delete_where(self, name: str, column: str, value: str) -> int:
+        """Delete the rows of table `name` whose `column` equals `value`; the rows deleted."""
+        return backends.delete_where(self.kind, self.backend, name, column, value)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an SQL statement with `?` placeholders (DELETE, UPDATE, schema changes); the rows it changed."""
+        return backends.execute(self.kind, self.backend, sql, params)
 
     def limit_memory(self, limit: str | None) -> None:
         """Cap the backend's memory at `limit` (e.g. '1GB') for a while, or lift the cap again (None). A limit
@@ -154,26 +131,19 @@ class Store:
         return int(self.table(name, schema=schema).count().execute())
 
     def tables(self) -> list[str]:
-        """Names of the persistent tables (temporary in-memory tables left out)."""
-        return sorted(t for t in self.backend.list_tables() if not t.startswith("ibis_"))
+        """Names of the persistent tables (temporary tables and views of a run, ibis_* or _*, left out)."""
+        return sorted(t for t in self.backend.list_tables() if not t.startswith(("ibis_", "_")))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Run the block atomically: everything is committed, or on any exception nothing is."""
-        if not self.info.transactions:
-            raise StoreError(f"the {self.kind} backend has no transactions")
-        raw = self.backend.con
-        raw.begin()
-        try:
+        with backends.transaction(self.kind, self.backend):
             yield
-        except BaseException:
-            raw.rollback()
-            raise
-        raw.commit()
 
     def close(self) -> None:
-        """Close the connection."""
-        self.backend.disconnect()
+        """Close the connection (a Spark session stays for the process: it is slow to start, and one per process)."""
+        if self.kind != "spark":
+            self.backend.disconnect()
 
     def __enter__(self) -> Store:
         return self
@@ -197,4 +167,4 @@ def connect(url: str | None = None) -> Store:
         except Exception as exc:  # duckdb raises its own IOException etc.
             raise StoreError(f"cannot open store {url!r}: {type(exc).__name__}: {exc}") from None
         return Store(backend, url, kind)
-    raise ConfigurationError(f"backend {kind!r} is declared but has no connector")  # pragma: no cover
+    return Store(backends.open_backend(kind, url), url, kind)

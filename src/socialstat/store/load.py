@@ -54,8 +54,8 @@ def _parquet_files(directory: Path, table: str) -> list[Path]:
     if single.is_file():
         return [single]
     folder = directory / table
-    if folder.is_dir():
-        return sorted(folder.glob("*.parquet"))
+    if folder.is_dir():  # parts, at any depth: e.g. referrals/municipality=1480/year=2024/part-0.parquet
+        return sorted(folder.rglob("*.parquet"))
     return []
 
 
@@ -176,13 +176,7 @@ def replace_reference(store: Store, spec: Table, rel: ibis.Table) -> None:
     keys = list(spec.key)
     existing = store.table(spec.name)
     kept = existing.anti_join(rel.select(keys), keys).select(*spec.column_names)
-    staged = f"_staged_{spec.name}"
-    store.backend.drop_table(staged, force=True)
-    store.backend.create_table(staged, kept, temp=True)  # not overwrite=True: see ingest.run._Stage._create
-    store.backend.truncate_table(spec.name)
-    store.insert(spec.name, store.table(staged))
-    store.insert(spec.name, rel)
-    store.backend.drop_table(staged)
+    store.replace_rows(spec.name, kept.union(rel.select(*spec.column_names).cast(kept.schema())))
 
 
 def load_reference(store: Store, table: str, frame: pd.DataFrame) -> int:
