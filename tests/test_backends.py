@@ -196,7 +196,7 @@ def test_ingest_and_withdraw_on_postgresql_as_on_duckdb(postgres_url: str, tmp_p
     today = dt.date(2026, 11, 23)
     generate("1407", parse_years("2023-2024"), 7, tmp_path)
     profiles = ["treserva-referrals", "viva-assistance"]
-    write_extracts(tmp_path, [load_profile(p) for p in profiles], tmp_path / "x", defect_rate=0.05, seed=3, today=today)
+    write_extracts(tmp_path, profiles, tmp_path / "x", defect_rate=0.05, seed=3, today=today)
     key = Pseudonymiser(b"a test secret for the backend suite, not for production")
     found = {}
     with throwaway_postgres() as fresh:  # the module's server holds the canonical load: a second, empty one

@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ibis
 import pandas as pd
 
 from socialstat.errors import ConfigurationError, LoadError
@@ -34,7 +33,7 @@ from socialstat.model import load_model
 from socialstat.pseudonym import Pseudonymiser
 from socialstat.reference import build_units
 from socialstat.store.connect import Store
-from socialstat.store.load import replace_reference
+from socialstat.store.load import reference_rows, replace_reference
 
 ProgressCallback = Callable[[str, Progress], None]
 # The store's memory during ingest, unless its URL sets one: without a limit DuckDB keeps up to 80 % of the
@@ -168,7 +167,8 @@ def ingest_files(
         with store.transaction():
             if units is not None and staged:
                 for name, frame in units.items():
-                    replace_reference(store, load_model().table(name), ibis.memtable(frame))
+                    spec = load_model().table(name)
+                    replace_reference(store, spec, reference_rows(spec, frame))
                 report.reference_units_added = True
             for batch, result in zip(staged, [r for r in report.files if r.status == "loaded"], strict=True):
                 _publish(store, batch, result, context)

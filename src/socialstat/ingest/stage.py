@@ -174,7 +174,10 @@ class StagedBatch:
         person = self.table.personal_columns[0]
         rows = self.stage.table(self.rows)
         staged = self.stage.table("persons")
-        staged = staged.filter(staged.batch_id == self.batch_id).distinct(on="person_key")
+        staged = staged.filter(staged.batch_id == self.batch_id)
+        # One row per key (a person's facts come from the number, so every row agrees); min(), not distinct(on=),
+        # which PostgreSQL cannot run.
+        staged = staged.group_by(["person_key", "batch_id"]).aggregate(**{c: staged[c].min() for c in PERSON_FACTS})
         staged = staged.semi_join(rows.select(person_key=rows[person]), "person_key")
         staged = staged.anti_join(self.stage.store.table("persons").select("person_key"), "person_key")
         return staged.select("person_key", *PERSON_FACTS, "batch_id")

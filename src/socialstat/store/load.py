@@ -24,6 +24,7 @@ from socialstat.errors import LoadError, Problem, ValidationError
 from socialstat.model.spec import Model, Table, load_model
 from socialstat.model.validate import validate_relation
 from socialstat.store.connect import Store
+from socialstat.store.schema import ibis_schema
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,12 @@ def replace_reference(store: Store, spec: Table, rel: ibis.Table) -> None:
     store.replace_rows(spec.name, kept.union(rel.select(*spec.column_names).cast(kept.schema())))
 
 
+def reference_rows(spec: Table, frame: pd.DataFrame) -> ibis.Table:
+    """A frame of a reference table's rows as a relation typed as the table (a column of nothing but nulls
+    would otherwise have no type, which PostgreSQL and Spark cannot take)."""
+    return ibis.memtable(frame[list(spec.column_names)], schema=ibis_schema(spec))
+
+
 def load_reference(store: Store, table: str, frame: pd.DataFrame) -> int:
     """Write a canonical reference table's rows (e.g. imported population), replacing rows with the same key,
     in one transaction; the rows written."""
@@ -186,5 +193,5 @@ def load_reference(store: Store, table: str, frame: pd.DataFrame) -> int:
     if spec.kind != "reference":
         raise LoadError(f"{table} is not a reference table")
     with store.transaction():
-        replace_reference(store, spec, ibis.memtable(frame[list(spec.column_names)]))
+        replace_reference(store, spec, reference_rows(spec, frame))
     return len(frame)

@@ -67,8 +67,11 @@ def open_spark(url: str, settings: dict[str, str]) -> Any:
 def append_arrow(backend: Any, name: str, data: pa.Table) -> None:
     """Append an Arrow table (Spark writes new files and commits them whole, or none)."""
     session = backend._session
-    columns = backend.table(name).columns
-    frame = session.createDataFrame(data.select(columns).to_pandas())
+    rows = data.select(backend.table(name).columns)
+    try:
+        frame = session.createDataFrame(rows)  # pyspark 4 takes Arrow as it is
+    except TypeError:  # pyspark 3.5 takes pandas, with strings as Python objects
+        frame = session.createDataFrame(rows.to_pandas(types_mapper={pa.string(): object}.get))
     frame.write.insertInto(name)
 
 
