@@ -230,6 +230,24 @@ def _ingest_and_withdraw(url: str, extracts: Path, profiles: list[str], key: Pse
     return rows, balance, withdrawn
 
 
+def test_ingest_runs_on_a_shared_server_take_turns(postgres_url: str) -> None:
+    from socialstat.ingest.stage import Stage
+
+    with init_store(postgres_url) as store, connect(postgres_url) as watcher:
+
+        def advisory_locks() -> int:
+            with watcher.backend.con.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+                return int(cursor.fetchone()[0])
+
+        stage = Stage(store)
+        try:
+            assert advisory_locks() == 1  # seen from another session: the run holds the lock
+        finally:
+            stage.drop()
+        assert advisory_locks() == 0
+
+
 def stored_tables(store: Store) -> set[str]:
     """Every persistent table, scratch tables included (views over files being read are not the store's)."""
     return {t for t in store.backend.list_tables() if not t.startswith(("ibis_", "_parquet_"))}

@@ -39,12 +39,18 @@ class Stage:
     def __init__(self, store: Store) -> None:
         require(store.kind, "ingest", "socialstat ingest")
         self.store = store
-        store.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        store.execute(f"CREATE SCHEMA {SCHEMA}")
-        model = load_model()
-        self._create("quarantine", ibis_schema(model.table("quarantine")))
-        persons = ibis_schema(model.table("persons"))
-        self._create("persons", ibis.schema({"batch_id": "string", **{c: persons[c] for c in persons.names[:-1]}}))
+        store.lock("ingest")  # one run at a time uses the staging schema (on a shared server, others wait)
+        try:
+            store.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+            store.execute(f"CREATE SCHEMA {SCHEMA}")
+            model = load_model()
+            self._create("quarantine", ibis_schema(model.table("quarantine")))
+            persons = ibis_schema(model.table("persons"))
+            staged = {"batch_id": "string", **{c: persons[c] for c in persons.names[:-1]}}
+            self._create("persons", ibis.schema(staged))
+        except BaseException:
+            store.unlock("ingest")
+            raise
 
     def _create(self, name: str, schema: ibis.Schema) -> None:
         self.store.backend.create_table(name, schema=schema, database=SCHEMA)
@@ -54,8 +60,11 @@ class Stage:
         return self.store.table(name, schema=SCHEMA)
 
     def drop(self) -> None:
-        """Remove the stage and everything in it."""
-        self.store.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        """Remove the stage and everything in it, and let the next run in."""
+        try:
+            self.store.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        finally:
+            self.store.unlock("ingest")
 
     def batch(self, table: Table, batch_id: str) -> StagedBatch:
         """Make the staging tables of one batch (its rows with their lines and masked identities, its reasons)."""

@@ -159,6 +159,13 @@ def execute(kind: str, backend: Any, sql: str, params: Sequence[Any] = ()) -> in
     return int(row[0]) if row else 0
 
 
+def lock(kind: str, backend: Any, name: str, *, hold: bool) -> None:
+    """Take or give back the store-wide lock `name` where several processes may write (PostgreSQL); a DuckDB file
+    has one writing process anyway."""
+    if BACKENDS[kind].writers == "many":
+        postgres.lock(backend, name, hold=hold)
+
+
 @contextmanager
 def transaction(kind: str, backend: Any) -> Iterator[None]:
     """Everything in the block is committed, or on any exception nothing is (Spark: undone, see spark.py)."""

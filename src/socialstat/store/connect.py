@@ -117,6 +117,14 @@ class Store:
         """Run an SQL statement with `?` placeholders (DELETE, UPDATE, schema changes); the rows it changed."""
         return backends.execute(self.kind, self.backend, sql, params)
 
+    def lock(self, name: str) -> None:
+        """Wait for and take the store-wide lock `name` (e.g. one ingest at a time on a shared server)."""
+        backends.lock(self.kind, self.backend, name, hold=True)
+
+    def unlock(self, name: str) -> None:
+        """Give back the store-wide lock `name`."""
+        backends.lock(self.kind, self.backend, name, hold=False)
+
     def limit_memory(self, limit: str | None) -> None:
         """Cap the backend's memory at `limit` (e.g. '1GB') for a while, or lift the cap again (None). A limit
         given in the store's URL always wins."""

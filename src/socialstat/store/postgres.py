@@ -91,6 +91,14 @@ def execute(backend: Any, sql: str, params: Sequence[Any]) -> int:
         return max(cursor.rowcount, 0)
 
 
+def lock(backend: Any, name: str, *, hold: bool) -> None:
+    """Take (waiting for it) or give back a lock of the session named `name`: a second ingest into the same
+    server waits for the first. The server lets go of it when the session ends, however it ends."""
+    function = "pg_advisory_lock" if hold else "pg_advisory_unlock"
+    with backend.con.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(hashtext(%s))", [f"socialstat:{name}"])
+
+
 @contextmanager
 def transaction(backend: Any) -> Iterator[None]:
     """The block in one transaction (ibis's writes inside nest as savepoints)."""
