@@ -31,14 +31,15 @@ class BackendInfo:
     ingest: bool  # socialstat ingest (a staging schema, deletes while staging)
     withdraw: bool  # socialstat batch withdraw (deletes across the microdata tables)
     writers: str  # who may write at the same time
+    count_appends: bool  # count a table after each append (DuckDB 1.4-1.5 may silently drop one, see Store.insert)
     note: str
 
 
 BACKENDS: dict[str, BackendInfo] = {
-    "duckdb": BackendInfo("duckdb", "native", True, True, "one process", "embedded default: one file"),
-    "postgresql": BackendInfo("postgresql", "native", True, True, "many", "a shared server"),
+    "duckdb": BackendInfo("duckdb", "native", True, True, "one process", True, "embedded default: one file"),
+    "postgresql": BackendInfo("postgresql", "native", True, True, "many", False, "a shared server"),
     "spark": BackendInfo(
-        "spark", "undo", False, False, "one process",
+        "spark", "undo", False, False, "one process", False,
         "cluster scale: takes canonical Parquet (load-canonical), computes and releases; "
         "ingest extracts and withdraw batches in a DuckDB or PostgreSQL store",
     ),
@@ -76,9 +77,25 @@ def url_settings(url: str) -> dict[str, str]:
     return {k: v[-1] for k, v in query.items()}
 
 
+def credentials(url: str) -> tuple[str | None, str | None, str]:
+    """(user, password, the URL without them). Not urlparse, which gives up on a password with an unencoded
+    / ? or #: the password is whatever lies between the user's colon and the last @."""
+    scheme, _, rest = url.rpartition("://")
+    prefix = f"{scheme}://" if scheme else ""
+    at = rest.rfind("@")
+    if at < 0:
+        return None, None, url
+    user, colon, password = rest[:at].partition(":")
+    return user, password if colon else None, prefix + rest[at + 1 :]
+
+
 def safe_url(url: str) -> str:
-    """The URL to show in messages: a password in it replaced by ***."""
-    return postgres.safe_url(url) if "://" in url and scheme_of(url) == "postgresql" else url
+    """The URL to show in messages, of any scheme or none: a password in it replaced by ***."""
+    user, password, rest = credentials(url)
+    if password is None:
+        return url
+    scheme, _, tail = rest.rpartition("://")
+    return f"{scheme}://{user}:***@{tail}" if scheme else f"{user}:***@{tail}"
 
 
 def open_backend(kind: str, url: str) -> Any:
@@ -133,8 +150,8 @@ def replace_rows(kind: str, backend: Any, name: str, rows: ibis.Table) -> None:
         return
     staged = f"_rows_{uuid.uuid4().hex}"
     backend.create_table(staged, rows, temp=True)
-    try:
-        backend.truncate_table(name)
+    try:  # DELETE, not TRUNCATE: readers on PostgreSQL keep seeing the old rows until the caller commits
+        execute(kind, backend, f"DELETE FROM {quoted(name)}")
         backend.insert(name, backend.table(staged))
     finally:
         backend.drop_table(staged, force=True)

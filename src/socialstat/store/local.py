@@ -2,9 +2,9 @@
 PostgreSQL backend without a server (docs/how-to/run-on-postgresql.md).
 
 The server runs from the machine's PostgreSQL binaries (`pg_config --bindir`, or /usr/lib/postgresql/N/bin, or
-$PG_BINDIR), listens on 127.0.0.1 at a free port and a socket in the folder, trusts local connections (it holds
-nothing but what a test puts there), and is stopped and deleted when the block ends. initdb refuses to run as
-root, so as root the server runs as the `postgres` user.
+$PG_BINDIR), listens on 127.0.0.1 at a free port and a socket in the folder, admits one role, `socialstat`, with
+a random password (in the URL it yields; messages show it as ***), and is stopped and deleted when the block
+ends. initdb refuses to run as root, so as root the server runs as the `postgres` user.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
@@ -56,22 +57,35 @@ def throwaway_postgres(database: str = "socialstat") -> Iterator[str]:
             raise StoreError("running as root, a throwaway PostgreSQL needs the 'postgres' user") from None
         os.chown(folder, user.pw_uid, user.pw_gid)
         run_as = ["runuser", "-u", "postgres", "--"]
+    folder.chmod(0o700)
     data, port = folder / "data", _free_port()
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off -c full_page_writes=off"
+    # Not trust: any local user could connect as the superuser. A random password, given through a file and the
+    # environment, never on a command line.
+    password = secrets.token_urlsafe(24)
+    pwfile = folder / "pw"
+    pwfile.write_text(password)
+    if run_as:
+        os.chown(pwfile, user.pw_uid, user.pw_gid)
+    env = {**os.environ, "PGPASSWORD": password}
 
     def run(*args: str) -> None:
-        done = subprocess.run([*run_as, *args], capture_output=True, text=True, check=False)
+        done = subprocess.run([*run_as, *args], capture_output=True, text=True, check=False, env=env)
         if done.returncode:
             raise StoreError(f"{Path(args[0]).name} failed: {(done.stderr or done.stdout).strip()[-500:]}")
 
     started = False
     try:
-        run(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "socialstat", "-E", "UTF8", "--no-locale")
+        run(str(bindir / "initdb"), "-D", str(data), "-A", "scram-sha-256", "-U", "socialstat", "--pwfile",
+            str(pwfile), "-E", "UTF8", "--no-locale")  # fmt: skip
+        pwfile.unlink()
         run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "server.log"), "-w", "start")
         started = True
         run(str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "socialstat", database)
-        yield f"postgresql://socialstat@127.0.0.1:{port}/{database}"
+        yield f"postgresql://socialstat:{password}@127.0.0.1:{port}/{database}"
     finally:
-        if started:
-            run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            if started:
+                run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)

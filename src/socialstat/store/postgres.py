@@ -22,28 +22,26 @@ import pyarrow.parquet as pq
 from socialstat.errors import StoreError
 
 
-def safe_url(url: str) -> str:
-    """The URL to show in messages: a password in it replaced by ***."""
-    password = urlparse(url).password
-    return url.replace(f":{password}@", ":***@") if password else url
-
-
 def open_postgres(url: str, settings: dict[str, str]) -> Any:
     """An Ibis PostgreSQL backend for `postgresql://user:password@host:port/database`. Unset parts come from the
     usual PG* variables (PGHOST, PGPORT, PGUSER, PGPASSWORD) or ~/.pgpass; the database defaults to socialstat."""
-    parsed = urlparse(url)
+    from socialstat.store.backends import credentials, safe_url
+
+    user, password, rest = credentials(url)
     try:
+        parsed = urlparse(rest)
         return ibis.postgres.connect(
             host=parsed.hostname or os.environ.get("PGHOST") or "localhost",
             port=parsed.port or int(os.environ.get("PGPORT", "5432")),
-            user=unquote(parsed.username) if parsed.username else os.environ.get("PGUSER"),
-            password=unquote(parsed.password) if parsed.password else os.environ.get("PGPASSWORD"),
+            user=unquote(user) if user else os.environ.get("PGUSER"),
+            password=unquote(password) if password else os.environ.get("PGPASSWORD"),
             database=unquote(parsed.path.lstrip("/")) or "socialstat",
             autocommit=True,
             **settings,
         )
     except Exception as exc:  # psycopg raises OperationalError with the server's message
-        raise StoreError(f"cannot open store {safe_url(url)!r}: {type(exc).__name__}: {exc}") from None
+        message = str(exc).replace(password, "***") if password else str(exc)
+        raise StoreError(f"cannot open store {safe_url(url)!r}: {type(exc).__name__}: {message}") from None
 
 
 def append_arrow(backend: Any, target: str, data: pa.Table) -> None:
@@ -73,9 +71,9 @@ def read_parquet(backend: Any, files: Sequence[str]) -> ibis.Table:
     schema = pq.read_schema(files[0])
     rows = pa.schema([*schema, pa.field("file_row_number", pa.int64())])
     backend.create_table(name, schema=ibis.Schema.from_pyarrow(rows), temp=True)
-    offset = 0
     with con.cursor() as cursor, con.transaction():
         for path in files:
+            offset = 0  # the row within its file, as DuckDB and Spark number them
             for batch in pq.ParquetFile(path).iter_batches(batch_size=200_000):
                 numbers = pa.array(range(offset, offset + batch.num_rows), pa.int64())
                 offset += batch.num_rows
@@ -87,7 +85,7 @@ def read_parquet(backend: Any, files: Sequence[str]) -> ibis.Table:
 def execute(backend: Any, sql: str, params: Sequence[Any]) -> int:
     """A statement with `?` placeholders (psycopg's are %s); the rows it changed."""
     with backend.con.cursor() as cursor, backend.con.transaction():
-        cursor.execute(sql.replace("?", "%s"), list(params))
+        cursor.execute(sql.replace("%", "%%").replace("?", "%s"), list(params))  # a literal % stays one
         return max(cursor.rowcount, 0)
 
 
@@ -101,6 +99,8 @@ def lock(backend: Any, name: str, *, hold: bool) -> None:
 
 @contextmanager
 def transaction(backend: Any) -> Iterator[None]:
-    """The block in one transaction (ibis's writes inside nest as savepoints)."""
-    with backend.con.transaction():
+    """The block in one transaction (ibis's writes inside nest as savepoints). socialstat's writing transactions
+    take turns (a transaction-level advisory lock), so two of them never interleave their writes."""
+    with backend.con.transaction(), backend.con.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('socialstat:write'))")
         yield

@@ -24,8 +24,10 @@ from socialstat.errors import ConfigurationError, StoreError
 
 def open_spark(url: str, settings: dict[str, str]) -> Any:
     """An Ibis Spark backend. `spark://local[2]` starts a local session with two cores, `spark://host:7077` joins
-    a standalone cluster; both need `warehouse=FOLDER`. `spark://session` uses the session already active in this
-    process (configured by the caller). Settings: warehouse, driver_memory, shuffle_partitions, app_name."""
+    a standalone cluster; both need `warehouse=FOLDER`, a local folder (a shared disk for a cluster), which holds
+    the tables and their embedded Derby metastore (one process at a time). `spark://session` uses the session
+    already active in this process, with the caller's own warehouse and metastore (HDFS, object storage, a Hive
+    metastore). Settings: warehouse, driver_memory, shuffle_partitions, app_name."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -37,7 +39,7 @@ def open_spark(url: str, settings: dict[str, str]) -> Any:
             raise StoreError("spark://session: no Spark session is active in this process")
     else:
         if "warehouse" not in settings:
-            raise ConfigurationError(f"{url!r}: name the store's folder, e.g. spark://local[2]?warehouse=/data/store")
+            raise ConfigurationError("a Spark store needs its folder, e.g. spark://local[2]?warehouse=/data/store")
         folder = os.path.abspath(settings["warehouse"])
         os.makedirs(folder, exist_ok=True)
         metastore = f"jdbc:derby:;databaseName={os.path.join(folder, 'metastore')};create=true"
@@ -57,8 +59,11 @@ def open_spark(url: str, settings: dict[str, str]) -> Any:
         try:
             session = builder.getOrCreate()
         except Exception as exc:  # py4j raises when Java cannot start
-            raise StoreError(f"cannot start Spark for {url!r}: {type(exc).__name__}: {exc}") from None
+            raise StoreError(f"cannot start Spark ({master}): {type(exc).__name__}: {exc}") from None
         session.sparkContext.setLogLevel("ERROR")
+        running = str(session.conf.get("spark.sql.warehouse.dir")).removeprefix("file:")
+        if os.path.normpath(running) != os.path.join(folder, "warehouse"):  # getOrCreate gave an older session
+            raise StoreError(f"this process already has a Spark session for the store in {running}; one per process")
     backend = ibis.pyspark.connect(session)
     ibis.options.pyspark.treat_nan_as_null = True  # Spark turns NULL into NaN when it reads in-memory frames
     return backend
@@ -92,15 +97,14 @@ def replace_rows(backend: Any, name: str, rows: ibis.Table) -> None:
     it is reading), and inside a transaction the table's files are kept aside first, so that a failure puts them
     back."""
     session = backend._session
-    scratch = f"_rows_{uuid.uuid4().hex}"
-    backend.create_table(scratch, rows)
-    try:
-        undo = _ACTIVE.get(id(session))
-        if undo is not None:
-            undo.keep(name)
-        backend.create_table(name, backend.table(scratch), overwrite=True)
-    finally:
-        backend.drop_table(scratch, force=True)
+    with transaction(backend):  # joins the caller's block, or makes one: an overwrite is never without a copy
+        scratch = f"_rows_{uuid.uuid4().hex}"
+        backend.create_table(scratch, rows)
+        try:
+            _ACTIVE[id(session)].keep(name)
+            backend.create_table(name, backend.table(scratch), overwrite=True)
+        finally:
+            backend.drop_table(scratch, force=True)
 
 
 def delete_where(backend: Any, name: str, column: str, value: str) -> int:
@@ -109,7 +113,7 @@ def delete_where(backend: Any, name: str, column: str, value: str) -> int:
     table = backend.table(name)
     hit = int(table.filter(table[column] == value).count().execute())
     if hit:
-        replace_rows(backend, name, table.filter(table[column] != value))
+        replace_rows(backend, name, table.filter(table[column].isnull() | (table[column] != value)))
     return hit
 
 
@@ -127,7 +131,7 @@ class _Undo:
         self.tables = set(self._tables())
         self.files = self._files()
         self.aside = self._path(f"{self.root.getParent().toString()}/undo-{uuid.uuid4().hex}")
-        self.kept: dict[str, str] = {}
+        self.kept: dict[str, tuple[str, str]] = {}  # table -> (location, its CREATE TABLE)
 
     def _path(self, text: str) -> Any:
         return self.jvm.org.apache.hadoop.fs.Path(text)
@@ -149,27 +153,39 @@ class _Undo:
         return str(next(r.data_type for r in rows if r.col_name == "Location"))
 
     def keep(self, name: str) -> None:
-        """Copy a table's files aside before it is overwritten (once per table and block)."""
+        """Copy a table's files and definition aside before it is overwritten (once per table and block)."""
         if name in self.kept or name not in self.tables:
             return
         source = self._location(name)
-        self.kept[name] = source
+        ddl = str(self.session.sql(f"SHOW CREATE TABLE `{name}`").collect()[0][0])
+        self.kept[name] = (source, ddl)
+        self._copy_children(self._path(source), self._path(f"{self.aside.toString()}/{name}"))
+
+    def _copy_children(self, source: Any, target: Any) -> None:
         util = self.jvm.org.apache.hadoop.fs.FileUtil
         conf = self.session._jsc.hadoopConfiguration()
-        util.copy(self.fs, self._path(source), self.fs, self._path(f"{self.aside.toString()}/{name}"), False, conf)
+        self.fs.mkdirs(target)
+        for status in self.fs.listStatus(source):
+            util.copy(
+                self.fs,
+                status.getPath(),
+                self.fs,
+                self._path(f"{target.toString()}/{status.getPath().getName()}"),
+                False,
+                conf,
+            )
 
     def undo(self) -> None:
-        """Remove what the block added and put back what it overwrote."""
+        """Remove what the block added and put back what it overwrote (its definition too, if it was dropped)."""
         for name in set(self._tables()) - self.tables:
             self.session.sql(f"DROP TABLE IF EXISTS `{name}`")
-        util = self.jvm.org.apache.hadoop.fs.FileUtil
-        conf = self.session._jsc.hadoopConfiguration()
-        for name, location in self.kept.items():
+        present = set(self._tables())
+        for name, (location, ddl) in self.kept.items():
             self.fs.delete(self._path(location), True)
-            util.copy(
-                self.fs, self._path(f"{self.aside.toString()}/{name}"), self.fs, self._path(location), False, conf
-            )
-        kept = tuple(self.kept.values())
+            if name not in present:  # an overwrite drops the table and makes it anew: it may have failed between
+                self.session.sql(ddl)
+            self._copy_children(self._path(f"{self.aside.toString()}/{name}"), self._path(location))
+        kept = tuple(location.rstrip("/") + "/" for location, _ in self.kept.values())
         for path in self._files() - self.files:
             if not path.startswith(kept):
                 self.fs.delete(self._path(path), False)
@@ -182,17 +198,26 @@ class _Undo:
 
 @contextmanager
 def transaction(backend: Any) -> Iterator[None]:
-    """Undo the block's writes when it fails (one block at a time; a block inside another joins it)."""
+    """Undo the block's writes when it fails (one block at a time; a block inside another joins it). If the undo
+    itself fails, the copies it needed stay, and the error names their folder."""
     session = backend._session
     if id(session) in _ACTIVE:
         yield
         return
     undo = _ACTIVE[id(session)] = _Undo(session)
     try:
-        yield
-    except BaseException:
-        undo.undo()
-        raise
-    finally:
+        try:
+            yield
+        except BaseException:
+            try:
+                undo.undo()
+            except Exception as failed:
+                raise StoreError(
+                    f"a failed write could not be undone ({type(failed).__name__}); the tables it overwrote are kept "
+                    f"in {undo.aside.toString()}"
+                ) from failed
+            undo.close()
+            raise
         undo.close()
+    finally:
         del _ACTIVE[id(session)]
