@@ -9,13 +9,27 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 from socialstat.errors import SocialstatError
 
 T = TypeVar("T")
+LANGUAGES = ("sv", "en")  # the languages of every output for people
+
+
+def check_request(
+    out: str | Path, kind: str, formats: Sequence[str], known: Sequence[str], lang: str, error: type[SocialstatError]
+) -> Path:
+    """What every writer of an output checks first: formats it knows, a language it writes (both named in the
+    error), and a folder it may replace (one holding `<kind>.json`); the folder as a Path."""
+    unknown = sorted(set(formats) - set(known))
+    if unknown or not formats:
+        raise error(f"unknown {kind} formats {unknown}; choose from {', '.join(known)}")
+    if lang not in LANGUAGES:
+        raise error(f"language {lang!r}: choose sv or en")
+    return Path(out)
 
 
 def check_replaceable(out: Path, marker: str, what: str, error: type[SocialstatError]) -> None:

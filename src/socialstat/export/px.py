@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 
 from socialstat.export.long import BREAKDOWNS, TOTAL, TOTAL_LABEL, indicator_tables, unit_order
+from socialstat.folders import LANGUAGES
 from socialstat.px import PxSpec, PxVariable
 
-LANGUAGES = ("sv", "en")
 UNIT = {"sv": "enhet", "en": "unit"}
 PERIOD = {"sv": "år", "en": "year"}
 SYMBOL_TEXTS = {

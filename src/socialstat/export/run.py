@@ -17,7 +17,7 @@ from socialstat.export.excel import write_xlsx
 from socialstat.export.jsonstat import check_jsonstat, datasets
 from socialstat.export.long import long_cells
 from socialstat.export.px import px_tables
-from socialstat.folders import check_replaceable, write_whole
+from socialstat.folders import check_replaceable, check_request, write_whole
 from socialstat.px import write_px
 
 FORMATS = ("csv", "xlsx", "parquet", "jsonstat", "px")
@@ -46,12 +46,7 @@ def export_release(
     licence: str = DEFAULT_LICENCE,
 ) -> ExportResult:
     """Export `release` (a `socialstat.release.Release`) in `formats` into folder `out`."""
-    unknown = sorted(set(formats) - set(FORMATS))
-    if unknown or not formats:
-        raise ExportError(f"unknown export formats {unknown}; choose from {', '.join(FORMATS)}")
-    if lang not in ("sv", "en"):
-        raise ExportError(f"language {lang!r}: choose sv or en")
-    out = Path(out)
+    out = check_request(out, "export", formats, FORMATS, lang, ExportError)
     check_replaceable(out, "export.json", "an export of socialstat", ExportError)
     long = long_cells(release)
     meta = release.metadata()

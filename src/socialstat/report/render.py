@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 
 from socialstat.errors import ReportError
-from socialstat.folders import check_replaceable, write_whole
+from socialstat.folders import check_replaceable, check_request, write_whole
 from socialstat.report.config import ReportConfig, load_config
 from socialstat.report.content import Report, build_report
 from socialstat.report.view import View
@@ -43,12 +43,7 @@ def render_report(
     """The report on `unit` (a municipality with its administrations or districts, or a region with its
     municipalities) from `release`, in `lang`, as `formats`, with the analysts' text of `config`."""
     started = time.perf_counter()
-    unknown = sorted(set(formats) - set(FORMATS))
-    if unknown or not formats:
-        raise ReportError(f"unknown report formats {unknown}; choose from {', '.join(FORMATS)}")
-    if lang not in ("sv", "en"):
-        raise ReportError(f"language {lang!r}: choose sv or en")
-    out = Path(out)
+    out = check_request(out, "report", formats, FORMATS, lang, ReportError)
     check_replaceable(out, "report.json", "a socialstat report", ReportError)
     chosen = config if isinstance(config, ReportConfig) else load_config(config)
     view = View(release, unit, lang)

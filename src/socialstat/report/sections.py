@@ -15,7 +15,6 @@ from socialstat.report.view import Shown, View
 TABLE_YEARS = 5  # years in an indicator's table
 UNIT_COLUMNS = 5  # units side by side in a table of breakdowns
 MANY = 7  # more units under the unit than this (a region's municipalities): a count's chart shows the unit alone
-COMPARED = ("proportion", "rate")
 
 
 @dataclass(frozen=True)
@@ -85,10 +84,9 @@ def section(view: View, indicator: str, labels: dict[str, Any], parent_name: str
     units = [view.unit, *view.children]
     drawn = units if meta.get("statistic") != "count" or len(view.children) <= MANY else [view.unit]
     figures = [_trend(view, indicator, drawn, labels)]
-    if meta.get("statistic") in COMPARED and view.children:
-        compared = _comparison(view, indicator, labels, parent_name)
-        if compared is not None:
-            figures.append(compared)
+    compared = _comparison(view, indicator, labels, parent_name)  # None for a count, or without units under it
+    if compared is not None:
+        figures.append(compared)
     return Section(indicator, title, meta["definition"][view.lang], figures, _table(view, indicator, units, labels))
 
 

@@ -23,6 +23,8 @@ from socialstat.stats import funnel_limits
 
 KEY = ("indicator", "structure", "unit_code", "breakdown", "breakdown_value", "period")
 
+COMPARED = ("proportion", "rate")  # the statistics whose units are compared with funnel limits
+
 
 @dataclass(frozen=True)
 class Shown:
@@ -101,7 +103,7 @@ class View:
         """The units under the view's unit against it in the last year, where both are published."""
         meta = self.indicators[indicator]
         base = self.cell(indicator, self.unit, self.last)
-        if base is None or not self.usable(base):
+        if meta.get("statistic") not in COMPARED or base is None or not self.usable(base):
             return []
         kind = "proportion" if meta["statistic"] == "proportion" else "rate"
         found = []

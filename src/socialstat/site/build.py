@@ -27,11 +27,8 @@ import yaml
 from socialstat.analysis import release_findings, top
 from socialstat.analysis.words import number as format_number
 from socialstat.errors import ReportError, SiteError
-from socialstat.folders import check_replaceable, write_whole
-from socialstat.report.view import View, cell_key
-
-LANGUAGES = ("sv", "en")
-SHARES_AND_RATES = ("proportion", "rate")
+from socialstat.folders import LANGUAGES, check_replaceable, write_whole
+from socialstat.report.view import COMPARED, View, cell_key
 
 
 @dataclass(frozen=True)
@@ -154,7 +151,7 @@ def _indicator_page(view: View, indicator: str, words: dict[str, Any], folder: P
                                "lower": _number(row.get("lower")) if usable else None,
                                "upper": _number(row.get("upper")) if usable else None})  # fmt: skip
         rows.append({"code": unit, "name": view.name(unit), "shown": shown, "values": values})
-    dots = _dots(view, indicator) if meta.get("statistic") in SHARES_AND_RATES else []
+    dots = _dots(view, indicator)  # none for a count
     funnel = _funnel(view, indicator, dots) if dots else []
     title = meta["title"][view.lang]
     table_csv = None
@@ -235,7 +232,7 @@ def _unit_page(view: View, unit: str, found: list[Any], words: dict[str, Any]) -
     }
     rows = []
     for indicator, meta in sorted(view.indicators.items()):
-        if meta.get("statistic") not in SHARES_AND_RATES:
+        if meta.get("statistic") not in COMPARED:
             continue
         own, theirs = view.cell(indicator, unit, view.last), view.cell(indicator, parent, view.last) if parent else None
         if not view.usable(own) or own is None:
