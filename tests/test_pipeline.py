@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 import socialstat.pipeline as pipeline
+from socialstat.errors import PrivacyError
+
+DATA = Path(__file__).parents[1] / "src" / "socialstat" / "reference" / "data"
 
 
 def test_demo_runs_end_to_end_and_reruns_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -37,6 +41,11 @@ def test_demo_runs_end_to_end_and_reruns_in_place(tmp_path: Path, monkeypatch: p
     assert first.site is not None  # ... and the site, its downloads copied from the export
     assert (first.site.path / "sv" / "index.html").is_file()
     assert (first.site.path / "downloads" / "release" / "export.json").is_file()
+    # ... and nothing it publishes holds an identity number, a person key or a free-text field.
+    assert first.privacy is not None
+    assert first.privacy.clean
+    assert first.privacy.files > 1000  # releases, exports, report, site, summaries
+    assert first.privacy_file == tmp_path / "demo" / "privacy-scan.json"
     second = pipeline.run_demo(tmp_path / "demo", seed=5)  # a rerun replaces the previous demo
     assert second.summary.tables.equals(first.summary.tables)
     assert second.release.cells().equals(first.release.cells())
@@ -61,3 +70,17 @@ def test_the_demo_brings_one_municipality_in_through_extracts_and_ingest(
     assert (tmp_path / "demo" / "extracts" / "manifest.json").exists()
     assert result.ingest_file is not None
     assert '"balanced": true' in result.ingest_file.read_text(encoding="utf-8")
+    assert result.privacy is not None
+    assert result.privacy.clean
+
+
+def test_the_demo_stops_when_an_output_holds_personal_data(tmp_path: Path) -> None:
+    number = next(iter((DATA / "skatteverket_test_personnummer.txt").read_text().split()))
+    (tmp_path / "report" / "2024").mkdir(parents=True)
+    (tmp_path / "summary.txt").write_text("Rows per table: 12\n", encoding="utf-8")
+    assert pipeline._privacy_scan(tmp_path)[0].clean
+    (tmp_path / "report" / "2024" / "report.html").write_text(f"<p>{number}</p>", encoding="utf-8")
+    with pytest.raises(PrivacyError, match=r"report\.html:line 1: identity number \d{6}-\*\*\*\*") as caught:
+        pipeline._privacy_scan(tmp_path)
+    assert number[2:] not in str(caught.value)
+    assert not json.loads((tmp_path / "privacy-scan.json").read_text())["clean"]

@@ -68,6 +68,10 @@ class ReportError(SocialstatError):
     configuration that does not fit the release, an unknown unit or format (file, line and rule named)."""
 
 
+class PrivacyError(SocialstatError):
+    """Something that must never leave the database was found in an output (masked in the message)."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One validation finding: which rule (reason code) failed where, and how often.

@@ -3,9 +3,10 @@
 For now: synthesise Göteborg and GR (2015–2024) → create the store → load → ingest one municipality's
 case-management extracts → summarise → a release of 2024 (2015–2024): the indicator catalogue computed for the
 GR municipalities, GR, Göteborg's administrations and districts, protected by the disclosure rules and audited →
-its exports as open data (CSV, Excel, Parquet, JSON-stat). Later stages (report, site) extend this function, not
-the CLI. The unprotected results are never written to
-disk: only the release is.
+its exports as open data (CSV, Excel, Parquet, JSON-stat) → findings, the report and the site on Göteborg → a
+privacy scan of everything it publishes (`socialstat.privacy`; privacy-scan.json, and an error on any find).
+Later stages extend this function, not the CLI. The unprotected results are never written to disk: only the
+release is.
 
 One small municipality (Öckerö) does not come in as canonical data but the way a municipality's data do: its
 rows are written as extracts in the four shipped source profiles' formats (Skatteverket test identity numbers,
@@ -24,9 +25,11 @@ from pathlib import Path
 import pandas as pd
 
 from socialstat.analysis import Finding, release_findings, top
+from socialstat.errors import PrivacyError
 from socialstat.export import ExportResult, export_release
 from socialstat.ingest import list_profiles, load_profile
 from socialstat.ingest.run import IngestReport, ingest_files
+from socialstat.privacy import ScanReport, scan_paths
 from socialstat.pseudonym import Pseudonymiser, load_secret, new_key_file
 from socialstat.release import Release, create_release
 from socialstat.report import RenderedReport, example_config, render_report
@@ -44,6 +47,9 @@ DEMO_INGESTED = "1407"  # Öckerö: its data come in through extracts and ingest
 DEMO_DEFECT_RATE = 0.01
 DEMO_RELEASE = "2024"
 DEMO_UNIT = "1480"  # Göteborg: the findings the demo states
+# What the demo publishes or reports, scanned for personal data at its end (its inputs are not: the synthetic
+# canonical data and extracts hold person keys and test identity numbers by design, the store is the database).
+PUBLISHED = ("releases", "open-data", "report", "site", "summary.txt", "findings-*.json", "ingest-reconciliation.json")
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,8 @@ class DemoResult:
     findings_file: Path | None = None
     report: RenderedReport | None = None
     site: BuiltSite | None = None
+    privacy: ScanReport | None = None  # the scan of what the demo publishes (PUBLISHED)
+    privacy_file: Path | None = None
 
 
 def run_demo(out: str | Path, *, seed: int = DEMO_SEED) -> DemoResult:
@@ -101,10 +109,23 @@ def run_demo(out: str | Path, *, seed: int = DEMO_SEED) -> DemoResult:
     if findings_file is not None:  # the report and the site on Göteborg (the report with the analysts' text)
         report = render_report(release, out / "report" / DEMO_RELEASE, unit=DEMO_UNIT, config=example_config())
         site = build_site(release, out / "site" / DEMO_RELEASE, unit=DEMO_UNIT, export=exported.path)
+    privacy, privacy_file = _privacy_scan(out)
     return DemoResult(
         out, canonical, database, synth, summary, summary_file, release, exported, ingest, ingest_file, found,
-        findings_file, report, site,
+        findings_file, report, site, privacy, privacy_file,
     )  # fmt: skip
+
+
+def _privacy_scan(out: Path) -> tuple[ScanReport, Path]:
+    """Scan what the demo publishes or reports (not its inputs: the synthetic microdata, extracts and store)."""
+    paths = [p for name in PUBLISHED for p in sorted(out.glob(name))]
+    report = scan_paths(paths)
+    path = out / "privacy-scan.json"
+    path.write_text(json.dumps(report.as_dict(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if not report.clean:
+        shown = "\n".join(f"  {f}" for f in report.findings[:20])
+        raise PrivacyError(f"the privacy scan found {len(report.findings)} things in the demo's outputs:\n{shown}")
+    return report, path
 
 
 def _findings(release: Release, out: Path) -> tuple[tuple[Finding, ...], Path | None]:

@@ -305,6 +305,9 @@ def demo(out: Path, seed: int | None) -> None:
         for f in result.ingest.files:
             counts = f"read {f.rows_read} = loaded {f.rows_loaded} + quarantined {f.rows_quarantined}"
             click.echo(f"    {f.file} → {f.table}: {counts}")
+    if result.privacy is not None:
+        scanned = f"{result.privacy.files} files, {result.privacy.bytes / 1e6:.0f} MB"
+        click.echo(f"  privacy scan (outputs):   clean ({scanned}): {result.privacy_file}")
     click.echo(f"Generated in {result.synth.seconds:.1f} s.")
 
 
@@ -320,6 +323,7 @@ def _write_or_print(text: str, out: Path | None) -> None:
 from socialstat.cli import analysis as _analysis  # noqa: E402
 from socialstat.cli import export as _export  # noqa: E402
 from socialstat.cli import ingest as _ingest  # noqa: E402  (its commands join the group above)
+from socialstat.cli import privacy as _privacy  # noqa: E402
 from socialstat.cli import release as _release  # noqa: E402
 from socialstat.cli import report as _report  # noqa: E402
 
@@ -328,6 +332,7 @@ _release.register(cli)
 _export.register(cli)
 _analysis.register(cli)
 _report.register(cli)
+_privacy.register(cli)
 
 
 def main() -> None:
