@@ -1,7 +1,10 @@
 """Output folders written whole or not at all: into a hidden sibling, renamed when complete.
 
 Releases, exports and reports are read by others while they are made; a crash must never leave one half
-written where a reader would find it.
+written where a reader would find it. The hidden siblings are named ``.NAME.partial-PID-XXXXXXXX`` (being written)
+and ``.NAME.old-PID-XXXXXXXX`` (a replaced folder, moved aside before the new one takes its place, so that it is
+never deleted where a reader would see it half gone). A process killed outright (SIGKILL, power loss) cannot
+remove its own: the next write of the same folder removes those whose process is no longer running.
 """
 
 from __future__ import annotations
@@ -38,18 +41,54 @@ def check_replaceable(out: Path, marker: str, what: str, error: type[SocialstatE
         raise error(f"{out} holds files that are not {what}; choose an empty folder")
 
 
+def hidden(out: Path, kind: str) -> Path:
+    """A new hidden sibling of `out` for this process: ``.NAME.KIND-PID-XXXXXXXX``."""
+    return out.parent / f".{out.name}.{kind}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def clear_leftovers(out: Path) -> list[Path]:
+    """Remove the hidden siblings of `out` left by processes that are no longer running; the removed paths."""
+    removed = []
+    for path in out.parent.glob(f".{out.name}.*-*-*"):
+        kind, _, rest = path.name[len(out.name) + 2 :].partition("-")
+        pid = rest.partition("-")[0]
+        if kind in {"partial", "old"} and pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def write_whole(out: Path, write: Callable[[Path], T]) -> T:
-    """Call `write(folder)` on a hidden sibling of `out`, then put it in place of `out` (an earlier one is
-    replaced); on any failure the hidden folder is removed and `out` is left as it was."""
+    """Call `write(folder)` on a hidden sibling of `out`, then put it in place of `out` (an earlier one is moved
+    aside first and removed after); on any failure the hidden folder is removed and `out` is left as it was."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
+    clear_leftovers(out)
+    partial = hidden(out, "partial")
     partial.mkdir()
+    aside = None
     try:
         result = write(partial)
         if out.exists():
-            shutil.rmtree(out)
+            aside = hidden(out, "old")
+            os.rename(out, aside)
         os.rename(partial, out)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
+        if aside is not None and not out.exists():
+            os.rename(aside, out)
         raise
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
     return result

@@ -3,6 +3,7 @@ definitions and a sheet about the release (symbols, footnotes, licence, content 
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ def write_xlsx(
     """Write the workbook (numbers as numbers; a suppressed cell's numbers empty, its status `..`)."""
     areas = meta.get("areas", {})
     with xlsxwriter.Workbook(str(path), {"constant_memory": True, "nan_inf_to_errors": False}) as book:
+        # The release's time, not the clock's: the same release exports to the same bytes.
+        book.set_properties({"created": dt.datetime.strptime(manifest["created_at"], "%Y-%m-%dT%H:%M:%SZ")})
         bold = book.add_format({"bold": True})
         for area, rows in long.groupby("area", sort=False):
             name = _sheet_name(areas.get(area, {}).get(lang, str(area)))

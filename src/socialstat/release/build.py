@@ -27,7 +27,6 @@ import json
 import os
 import shutil
 import stat
-import uuid
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
@@ -40,6 +39,7 @@ from socialstat import __version__
 from socialstat.disclosure.results import protect_and_audit
 from socialstat.disclosure.rules import DisclosureRules, load_rules
 from socialstat.errors import ReleaseError
+from socialstat.folders import clear_leftovers, hidden
 from socialstat.indicators import compute
 from socialstat.indicators.spec import load_catalogue
 from socialstat.release.audit import HIDDEN, AuditResult, delete_record, record_frame, write_record
@@ -108,7 +108,8 @@ def create_release(
         raise ReleaseError("\n".join(["the release was not written:", *audit.lines()]))
     cells = _published(protected, rules)
     out.mkdir(parents=True, exist_ok=True)
-    partial = out / f".{name}.partial-{uuid.uuid4().hex[:8]}"
+    clear_leftovers(target)
+    partial = hidden(target, "partial")
     partial.mkdir()
     recorded = ""
     try:
@@ -218,8 +219,10 @@ def _manifest(
 
 
 def read_release(path: str | Path) -> Release:
-    """The release in folder `path`."""
+    """The release in folder `path` (never a hidden one: a release still being written, or left by a crash)."""
     path = Path(path)
+    if path.resolve().name.startswith("."):
+        raise ReleaseError(f"{path}: a hidden folder is a release not yet complete (or left by a crash), never read")
     manifest = _manifest_of(path)
     if manifest is None:
         raise ReleaseError(f"{path}: not a socialstat release (no release manifest.json)")
