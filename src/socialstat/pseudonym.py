@@ -10,7 +10,7 @@ The secret comes from the environment (`SOCIALSTAT_KEY`) or from a key file (``-
 code or the command line. A key file must be readable by its owner only (mode 0600 or stricter, checked on
 POSIX systems); `new_key_file` writes one. Whoever holds the secret and a list of identity numbers can
 recompute keys: keep it apart from the store, and use one secret for everything that must link. Re-keying a
-store (a new secret) needs the identity numbers again, i.e. a new ingest of the source extracts.
+store (a new secret) needs the identity numbers again (`socialstat.store.rekey`).
 
 Nothing here ever puts the secret or a number in a message or a ``repr``.
 """

@@ -90,7 +90,7 @@ def profile_check(file: Path, profile_name: str, municipality: str) -> None:
 
 @click.group()
 def key() -> None:
-    """The pseudonymisation key: make a key file (the key is never given on the command line)."""
+    """The pseudonymisation key: make a key file, re-key the store (the key is never given on the command line)."""
 
 
 @key.command("new")
@@ -109,6 +109,45 @@ def key_new(path: Path) -> None:
     from socialstat.pseudonym import new_key_file
 
     click.echo(f"Wrote a new key file: {new_key_file(path)} (mode 0600)")
+
+
+@key.command("rekey")
+@click.argument("numbers", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The old key file, the store's keys were made with (default: the key in $SOCIALSTAT_KEY).",
+)
+@click.option(
+    "--new-key-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The new key file (make one with: socialstat key new FILE).",
+)
+@db_option
+@reports_errors
+def key_rekey(numbers: Path, key_file: Path | None, new_key_file: Path, db: str | None) -> None:
+    """Re-key the store: every key replaced by the new key of the same person, in one transaction.
+
+    NUMBERS is a text file with the identity number of every person in the store, one per line (any common form),
+    e.g. the identity column of the extracts the store was ingested from. If any key in the store has no number
+    in it, nothing is changed. Delete NUMBERS afterwards, and destroy the old key file.
+
+    \b
+    Example:
+      socialstat key rekey persons.txt --key-file old.key --new-key-file new.key
+    """
+    from socialstat.pseudonym import Pseudonymiser, load_secret
+    from socialstat.store import open_store
+    from socialstat.store.rekey import rekey_store
+
+    old = Pseudonymiser(load_secret(key_file=key_file))
+    new = Pseudonymiser(load_secret(key_file=new_key_file))
+    with open(numbers, encoding="utf-8-sig") as lines, open_store(db) as store:
+        report = rekey_store(store, lines, old, new)
+    for line in report.lines():
+        click.echo(line)
 
 
 @click.command()
