@@ -167,3 +167,50 @@ def test_the_scan_sees_what_a_real_extract_and_canonical_data_hold(tmp_path: Pat
     assert {(".csv", "identity_number"), (".xlsx", "identity_number"), (".csv", "free_text_field")} <= kinds
     canonical = scan_paths([tmp_path / "canonical" / "persons.parquet"]).findings
     assert {f.kind for f in canonical} >= {"person_key", "free_text_field"}
+
+
+def test_redact_masks_numbers_keys_and_the_secret_only() -> None:
+    from socialstat.privacy.detect import redact
+
+    text = f"bad value '{PNR}' (or {SHORT}) for {KEY} under {SECRET}; line 1234567890, 2024-01-01"
+    masked = redact(text, SECRET)
+    assert masked == (
+        f"bad value '{SHORT[:7]}****' (or {SHORT[:7]}****) for {KEY[:8]}-**** under ********; line 1234567890, "
+        "2024-01-01"
+    )
+
+
+def test_an_unexpected_error_shows_its_traceback_with_personal_data_masked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socialstat.store
+    from socialstat.cli import main
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError(f"could not convert '{PNR}' (key {KEY}, secret {SECRET})")
+
+    monkeypatch.setenv("SOCIALSTAT_KEY", SECRET)
+    monkeypatch.setattr(socialstat.store, "init_store", broken)
+    monkeypatch.setattr("sys.argv", ["socialstat", "init", "--db", f"duckdb:///{tmp_path / 's.duckdb'}"])
+    with pytest.raises(SystemExit) as caught:
+        main()
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err
+    assert "ValueError: could not convert" in err
+    assert "unexpected error" in err
+    for secret in (PNR, PNR[2:], KEY, SECRET):
+        assert secret not in err
+
+
+def test_socialstat_errors_are_shown_masked_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socialstat.store
+    from socialstat.errors import StoreError
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise StoreError(f"a message that should never quote {SHORT}")
+
+    monkeypatch.setattr(socialstat.store, "init_store", refused)
+    result = CliRunner().invoke(cli, ["init", "--db", f"duckdb:///{tmp_path / 's.duckdb'}"])
+    assert result.exit_code == 1
+    assert f"never quote {SHORT[:7]}****" in result.output

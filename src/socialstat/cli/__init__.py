@@ -6,12 +6,14 @@ catches them. Run `socialstat COMMAND --help` for each command's options and an 
 
 from __future__ import annotations
 
+import sys
+import traceback
 from pathlib import Path
 
 import click
 
 from socialstat import __version__
-from socialstat.cli.common import db_option, reports_errors
+from socialstat.cli.common import db_option, redacted, reports_errors
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -336,5 +338,11 @@ _privacy.register(cli)
 
 
 def main() -> None:
-    """Entry point of the `socialstat` command."""
-    cli(prog_name="socialstat")
+    """Entry point of the `socialstat` command. An exception that is not socialstat's own is a bug: its
+    traceback is shown with identity numbers, keys and the secret masked (a library's message may quote data)."""
+    try:
+        cli(prog_name="socialstat")
+    except Exception as exc:
+        click.echo(redacted("".join(traceback.format_exception(exc))), err=True, nl=False)
+        click.echo("socialstat: an unexpected error (traceback above, personal data masked); report it", err=True)
+        sys.exit(2)

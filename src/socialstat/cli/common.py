@@ -41,7 +41,19 @@ def reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except SocialstatError as exc:  # ValidationError included: its message lists every problem
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {redacted(str(exc))}", err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+def redacted(text: str) -> str:
+    """`text` with identity numbers, person keys and the secret in $SOCIALSTAT_KEY masked (a second line of
+    defence: socialstat's own messages never hold them, a library's message quoting a value might)."""
+    import os
+
+    from socialstat.privacy.detect import redact
+    from socialstat.pseudonym import KEY_ENV, MIN_SECRET_CHARS
+
+    secret = os.environ.get(KEY_ENV, "").strip()
+    return redact(text, secret if len(secret) >= MIN_SECRET_CHARS else None)

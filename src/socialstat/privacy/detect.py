@@ -107,3 +107,16 @@ def field(name: str) -> Hit | None:
     """A finding if `name` (a column name, key or header cell) is a free-text or identity field."""
     listed = field_names().get(normalise(name)) if len(name) < 60 else None
     return Hit(FIELD, listed) if listed else None
+
+
+def redact(text: str, key_secret: str | None = None, today: datetime.date | None = None) -> str:
+    """`text` with every valid identity number, person key and the secret replaced by its masked form: for
+    messages and tracebacks that may quote data (a library's error message repeating a value)."""
+    if key_secret:
+        text = text.replace(key_secret, "********")
+    text = _UUID.sub(lambda m: m.group(1).lower() + "-****", text)
+
+    def mask(m: re.Match[str]) -> str:
+        return next((h.shown for h in identity_numbers(m.group(0), today)), m.group(0))
+
+    return _CANDIDATE.sub(mask, text)
