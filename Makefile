@@ -36,13 +36,13 @@ browser:
 		|| (echo "make: install Debian's chromium (apt-get install chromium) for the site's browser tests" && false)
 
 check: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks fuzz
+	$(BIN)/ruff format --check src tests benchmarks fuzz
 	$(BIN)/mypy
 
 format: $(VENV)/.installed-test
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks fuzz
+	$(BIN)/ruff check --fix src tests benchmarks fuzz
 
 # Regenerate docs/data-model.md and docs/indicators.md from the declarations (a test fails when they differ).
 docs: $(VENV)/.installed

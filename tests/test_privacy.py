@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -214,3 +215,29 @@ def test_socialstat_errors_are_shown_masked_too(tmp_path: Path, monkeypatch: pyt
     result = CliRunner().invoke(cli, ["init", "--db", f"duckdb:///{tmp_path / 's.duckdb'}"])
     assert result.exit_code == 1
     assert f"never quote {SHORT[:7]}****" in result.output
+
+
+def test_the_servers_log_lines_are_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging.config
+
+    from socialstat.api.server import log_config
+
+    monkeypatch.setenv("SOCIALSTAT_KEY", SECRET)
+    logging.config.dictConfig(log_config())
+    stream = io.StringIO()
+    for name in ("uvicorn", "uvicorn.access"):
+        monkeypatch.setattr(logging.getLogger(name).handlers[0], "stream", stream)
+    try:
+        raise ValueError(f"no table {PNR} for key {KEY}")
+    except ValueError:
+        logging.getLogger("uvicorn.error").exception("GET /api/v2/tables/%s failed (%s)", SHORT, SECRET)
+    logging.getLogger("uvicorn.access").info(
+        '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", f"/api/v2/tables/{PNR}", "1.1", 404
+    )
+    text = stream.getvalue()
+    assert "GET /api/v2/tables/" in text
+    assert '"GET /api/v2/tables/' + SHORT[:7] + '**** HTTP/1.1" 404' in text
+    assert "Traceback" in text
+    assert "ValueError: no table" in text
+    for secret in (PNR, SHORT, KEY, SECRET):
+        assert secret not in text

@@ -5,26 +5,28 @@ paging), `/tables/{id}`, `/tables/{id}/metadata`, `/tables/{id}/data` (GET with 
 with `{"selection": [{"variableCode", "valueCodes"}]}`; `outputFormat` json-stat2, csv, px, xlsx or parquet) and
 `/codelists/{id}` (the release has no code lists: 404). Languages sv (default) and en. Every error is a 4xx in
 the problem format (RFC 7807: type, title, status, detail, instance); a data request is bounded by
-`maxDataCells`. Nothing writes, and only the release's files are read, once, at start.
+`maxDataCells`, and every request by the limits of `socialstat.api.limits` (URL length, body size, value codes).
+Nothing writes, and only the release's files are read, once, at start.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 from socialstat import __version__
 from socialstat.api.formats import MEDIA, render
+from socialstat.api.limits import MAX_VALUE_CODES, RequestLimits
+from socialstat.api.problems import ApiError, problem, problems
 from socialstat.api.tables import LANGUAGE_LABELS, LANGUAGES, ReleaseTables, SelectionError
 
 BASE = "/api/v2"
@@ -34,27 +36,6 @@ MAX_PAGE_SIZE = 10_000
 FORMATS = ("json-stat2", "csv", "px", "xlsx", "parquet")
 FOLDER_TABLE_FIELDS = ("id", "label", "description", "updated", "firstPeriod", "lastPeriod", "sortCode", "category",
                        "variableNames", "links")  # fmt: skip
-TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed", 415: "Unsupported"}
-
-
-class Problem(BaseModel):
-    """An error (RFC 7807)."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str
-
-
-def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The error responses of a route, documented in the problem format."""
-    schema = Problem.model_json_schema()
-    return {
-        status: {"description": TITLES[status], "content": {"application/problem+json": {"schema": schema}}}
-        for status in statuses
-    }
-
 
 Lang = Literal["sv", "en"]
 DataFormat = Literal["json-stat2", "csv", "px", "xlsx", "parquet"]
@@ -80,16 +61,8 @@ SELECTION = {
 METADATA_OK = {"description": "The table as JSON-stat 2.0 without values", "content": {"application/json": {}}}
 DATA_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "The selection's cells", "content": {m.split(";")[0]: {} for m in MEDIA.values()}},
-    **_problems(400, 403, 404),
+    **problems(400, 403, 404),
 }
-
-
-class ApiError(Exception):
-    """An error answered in the problem format."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status, self.detail = status, detail
 
 
 RELEASE_ENV = "SOCIALSTAT_SERVE_RELEASE"  # the release folder, for worker processes (`app_from_env`)
@@ -103,8 +76,8 @@ def app_from_env() -> FastAPI:
     return create_app(folder)
 
 
-def create_app(folder: str | Path) -> FastAPI:
-    """The API over the release in `folder`."""
+def create_app(folder: str | Path, *, max_data_cells: int = MAX_DATA_CELLS) -> FastAPI:
+    """The API over the release in `folder`; a data request may ask for at most `max_data_cells` cells."""
     tables = ReleaseTables(folder)
     app = FastAPI(
         title="socialstat statistics API (PxWeb API 2.0)",
@@ -113,16 +86,17 @@ def create_app(folder: str | Path) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    app.add_middleware(RequestLimits)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
-        return _problem(request, exc.status, exc.detail)
+        return problem(request, exc.status, exc.detail)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
-        return _problem(request, 400, f"{where}: {first.get('msg', 'invalid request')}")
+        return problem(request, 400, f"{where}: {first.get('msg', 'invalid request')}")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -132,16 +106,16 @@ def create_app(folder: str | Path) -> FastAPI:
                 m for route in app.routes for m in getattr(route, "methods", None) or () if _matches(route, request)
             }
             headers["Allow"] = ", ".join(sorted(methods))
-        return _problem(request, exc.status_code, str(exc.detail), headers=headers)
+        return problem(request, exc.status_code, str(exc.detail), headers=headers)
 
-    @app.get(f"{BASE}/config", responses=_problems(400))
+    @app.get(f"{BASE}/config", responses=problems(400))
     async def config() -> dict[str, Any]:
         return {
             "apiVersion": API_VERSION,
             "appVersion": __version__,
             "languages": [{"id": lang, "label": LANGUAGE_LABELS[lang]} for lang in LANGUAGES],
             "defaultLanguage": LANGUAGES[0],
-            "maxDataCells": MAX_DATA_CELLS,
+            "maxDataCells": max_data_cells,
             "maxCallsPerTimeWindow": 0,
             "timeWindow": 10,
             "license": "https://creativecommons.org/licenses/by/4.0/",
@@ -154,7 +128,7 @@ def create_app(folder: str | Path) -> FastAPI:
             "features": [],
         }
 
-    @app.get(f"{BASE}/navigation", responses=_problems(400))
+    @app.get(f"{BASE}/navigation", responses=problems(400))
     async def navigation(request: Request, lang: Lang | None = None) -> dict[str, Any]:
         chosen = _lang(lang)
         areas = sorted({tables.meta["indicators"][t.indicator]["area"] for t in tables.tables.values()})
@@ -179,7 +153,7 @@ def create_app(folder: str | Path) -> FastAPI:
             "links": [],
         }
 
-    @app.get(f"{BASE}/navigation/{{folder_id}}", responses=_problems(400, 404))
+    @app.get(f"{BASE}/navigation/{{folder_id}}", responses=problems(400, 404))
     async def navigation_folder(request: Request, folder_id: str, lang: Lang | None = None) -> dict[str, Any]:
         chosen = _lang(lang)
         inside = [t for t in tables.tables.values() if tables.meta["indicators"][t.indicator]["area"] == folder_id]
@@ -191,7 +165,7 @@ def create_app(folder: str | Path) -> FastAPI:
             contents.append({"type": "Table", **{k: info[k] for k in FOLDER_TABLE_FIELDS}})
         return {"language": chosen, "id": folder_id, "label": folder_id, "folderContents": contents, "links": []}
 
-    @app.get(f"{BASE}/tables", responses=_problems(400))
+    @app.get(f"{BASE}/tables", responses=problems(400))
     async def list_tables(
         request: Request,
         lang: Lang | None = None,
@@ -220,11 +194,11 @@ def create_app(folder: str | Path) -> FastAPI:
             "links": [],
         }
 
-    @app.get(f"{BASE}/tables/{{table_id}}", responses=_problems(400, 404))
+    @app.get(f"{BASE}/tables/{{table_id}}", responses=problems(400, 404))
     async def one_table(request: Request, table_id: str, lang: Lang | None = None) -> dict[str, Any]:
         return {"language": _lang(lang), **tables.info(_table(table_id), _lang(lang), _base(request))}
 
-    @app.get(f"{BASE}/tables/{{table_id}}/metadata", responses={200: METADATA_OK, **_problems(400, 404)})
+    @app.get(f"{BASE}/tables/{{table_id}}/metadata", responses={200: METADATA_OK, **problems(400, 404)})
     async def metadata(
         table_id: str,
         lang: Lang | None = None,
@@ -249,7 +223,7 @@ def create_app(folder: str | Path) -> FastAPI:
 
     @app.post(
         f"{BASE}/tables/{{table_id}}/data",
-        responses={**DATA_RESPONSES, **_problems(415)},
+        responses={**DATA_RESPONSES, **problems(413, 415)},
         openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": SELECTION}}}},
     )
     async def data_post(
@@ -258,15 +232,17 @@ def create_app(folder: str | Path) -> FastAPI:
         lang: Lang | None = None,
         output_format: Annotated[DataFormat | None, Query(alias="outputFormat")] = None,
     ) -> Response:
-        if not request.headers.get("content-type", "").startswith("application/json"):
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
             raise ApiError(415, "send the selection as application/json")
         try:
-            body = await request.json()
-        except ValueError:
-            raise ApiError(400, "the body is not JSON") from None
+            body = json.loads(await request.body())  # the body is bounded by RequestLimits
+        except ClientDisconnect:
+            raise ApiError(400, "the client went away before the body was sent") from None
+        except (ValueError, RecursionError):  # a nesting deeper than Python's recursion limit is no selection
+            raise ApiError(400, "the body is not JSON (UTF-8)") from None
         return _data(table_id, lang, output_format, _selection(body))
 
-    @app.get(f"{BASE}/codelists/{{codelist_id}}", responses=_problems(400, 404))
+    @app.get(f"{BASE}/codelists/{{codelist_id}}", responses=problems(400, 404))
     async def codelist(codelist_id: str, lang: Lang | None = None) -> dict[str, Any]:
         _lang(lang)
         raise ApiError(404, f"no code list {codelist_id!r}: this release has none")
@@ -282,10 +258,13 @@ def create_app(folder: str | Path) -> FastAPI:
         output = output or FORMATS[0]
         if output not in FORMATS:
             raise ApiError(400, f"outputFormat {output!r}: choose from {', '.join(FORMATS)}")
-        if not selection and output == "json-stat2" and tables.size(table) <= MAX_DATA_CELLS:
+        codes = sum(len(v) for v in selection.values())
+        if codes > MAX_VALUE_CODES:
+            raise ApiError(400, f"the selection lists {codes} value codes, more than the {MAX_VALUE_CODES} allowed")
+        if not selection and output == "json-stat2" and tables.size(table) <= max_data_cells:
             return Response(tables.data_json(table, chosen), media_type="application/json")  # the whole table
         try:
-            doc = tables.select(table, chosen, selection, MAX_DATA_CELLS)
+            doc = tables.select(table, chosen, selection, max_data_cells)
         except SelectionError as exc:
             raise ApiError(403 if "cells, more than" in str(exc) else 400, str(exc)) from None
         if output == "json-stat2":
@@ -326,18 +305,3 @@ def _selection(body: Any) -> dict[str, list[str]]:
             raise ApiError(400, f"{item['variableCode']}: valueCodes must be a list of texts")
         chosen.setdefault(item["variableCode"], []).extend(codes)
     return chosen
-
-
-def _problem(request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None) -> Response:
-    return JSONResponse(
-        {
-            "type": f"https://httpstatuses.io/{status}",
-            "title": TITLES.get(status, "Error"),
-            "status": status,
-            "detail": detail,
-            "instance": request.url.path,
-        },
-        status_code=status,
-        media_type="application/problem+json",
-        headers=dict(headers or {}),
-    )

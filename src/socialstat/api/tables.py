@@ -180,7 +180,7 @@ class ReleaseTables:
 def _chosen(variable: str, codes: list[str], wanted: list[str]) -> list[int]:
     """Positions of the chosen codes, in the table's order; wildcards expanded."""
     chosen: set[int] = set()
-    for pattern in wanted:
+    for pattern in dict.fromkeys(wanted):  # each pattern once, however often it is asked for
         if "*" in pattern.strip("*"):
             raise SelectionError(f"{variable}: {pattern!r}: a wildcard may only start or end a value code")
         if pattern.startswith("*") and pattern.endswith("*"):

@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 
 from socialstat import __version__
-from socialstat.cli.common import db_option, redacted, reports_errors
+from socialstat.cli.common import db_option, reports_errors
+from socialstat.privacy.detect import redacted
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

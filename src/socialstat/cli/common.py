@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from socialstat.errors import SocialstatError
+from socialstat.privacy.detect import redacted
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,15 +46,3 @@ def reports_errors(func: F) -> F:
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
-
-
-def redacted(text: str) -> str:
-    """`text` with identity numbers, person keys and the secret in $SOCIALSTAT_KEY masked (a second line of
-    defence: socialstat's own messages never hold them, a library's message quoting a value might)."""
-    import os
-
-    from socialstat.privacy.detect import redact
-    from socialstat.pseudonym import KEY_ENV, MIN_SECRET_CHARS
-
-    secret = os.environ.get(KEY_ENV, "").strip()
-    return redact(text, secret if len(secret) >= MIN_SECRET_CHARS else None)

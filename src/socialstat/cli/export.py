@@ -52,23 +52,14 @@ def serve(release_dir: Path, host: str, port: int, workers: int) -> None:
       socialstat serve releases/2024 --port 8000
       curl http://127.0.0.1:8000/api/v2/tables
     """
-    import os
-
-    import uvicorn
-
     from socialstat.api import create_app
-    from socialstat.api.app import RELEASE_ENV
+    from socialstat.api.server import serve as serve_app
 
     app = create_app(release_dir)  # also checks the folder before any worker starts
     click.echo(
         f"Serving release {release_dir} at http://{host}:{port}/api/v2 with {workers} process(es) (Ctrl-C stops)"
     )
-    if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
-        return
-    os.environ[RELEASE_ENV] = str(release_dir.resolve())
-    uvicorn.run("socialstat.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")  # fmt: skip
+    serve_app(release_dir, host=host, port=port, workers=workers, app=app)
 
 
 def register(group: click.Group) -> None:

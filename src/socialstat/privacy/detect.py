@@ -17,6 +17,7 @@ A finding shows only a masked form (``YYMMDD-****``, ``1a2b3c4d-****``): the sca
 from __future__ import annotations
 
 import datetime
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -120,3 +121,12 @@ def redact(text: str, key_secret: str | None = None, today: datetime.date | None
         return next((h.shown for h in identity_numbers(m.group(0), today)), m.group(0))
 
     return _CANDIDATE.sub(mask, text)
+
+
+def redacted(text: str) -> str:
+    """`redact` with the secret in $SOCIALSTAT_KEY, if set: for every message and log line socialstat prints (a
+    second line of defence: its own messages never hold these, a library's message quoting a value might)."""
+    from socialstat.pseudonym import KEY_ENV, MIN_SECRET_CHARS
+
+    secret = os.environ.get(KEY_ENV, "").strip()
+    return redact(text, secret if len(secret) >= MIN_SECRET_CHARS else None)
