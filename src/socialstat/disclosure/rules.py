@@ -28,7 +28,7 @@ def parse_rules(raw: Any, source: str) -> DisclosureRules:
     """Check parsed YAML and return the rules; errors name `source` and the field."""
     if not isinstance(raw, dict):
         raise SpecificationError(f"{source}: the disclosure rules must be a mapping")
-    unknown = sorted(set(raw) - {"threshold", "rates_follow_counts", "rounding", "symbols"})
+    unknown = sorted(map(str, set(raw) - {"threshold", "rates_follow_counts", "rounding", "symbols"}))  # any keys
     if unknown:
         raise SpecificationError(f"{source}: unknown fields {unknown}")
     threshold, rounding = raw.get("threshold", 5), raw.get("rounding", 1)
@@ -57,6 +57,6 @@ def load_rules(path: str | None = None) -> DisclosureRules:
     file = Path(path)
     try:
         raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:  # RecursionError: nested too deep
         raise SpecificationError(f"{file.name}: cannot read the disclosure rules ({type(exc).__name__})") from None
     return parse_rules(raw, file.name)

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from socialstat.export.long import BREAKDOWNS, TOTAL, TOTAL_LABEL, indicator_tables, unit_order
+from socialstat.export.long import BREAKDOWNS, TOTAL, TOTAL_LABEL, indicator_tables, unit_label, unit_order
 
 WARNINGS = frozenset({"METRIC_UNIT_MISSING"})
 DIMENSION_LABELS = {
@@ -53,7 +53,7 @@ def table_dataset(
     dimension: dict[str, Any] = {
         "unit": {
             "label": DIMENSION_LABELS["unit"][lang],
-            "category": {"index": units, "label": {u: names.get(u) or u for u in units}},
+            "category": {"index": units, "label": {u: unit_label(names.get(u), u) for u in units}},
         },
         "period": {"label": DIMENSION_LABELS["period"][lang], "category": {"index": periods}},
     }
@@ -86,7 +86,7 @@ def table_dataset(
         for j, coordinate in enumerate(at):
             flat = flat * sizes[j] + positions[j][coordinate]
         value[flat], lower[flat], upper[flat] = (_number(row.value), _number(row.lower), _number(row.upper))
-        if row.status:
+        if isinstance(row.status, str) and row.status:  # not None, nor NaN (pandas' missing text)
             status[str(flat)] = row.status
     document: dict[str, Any] = {
         "version": "2.0",
@@ -116,7 +116,8 @@ def table_dataset(
 
 
 def _number(value: float) -> float | None:
-    return None if pd.isna(value) else float(value)
+    """A JSON number, or None (null) for a missing or infinite value: JSON has no NaN or Infinity."""
+    return None if pd.isna(value) or math.isinf(value) else float(value)
 
 
 def check_jsonstat(doc: Any) -> list[tuple[str, str]]:
@@ -127,8 +128,12 @@ def check_jsonstat(doc: Any) -> list[tuple[str, str]]:
     if "class" not in doc and any(isinstance(v, dict) and "dimension" in v for v in doc.values()):
         return [("BUNDLE_DEPRECATED", "a bundle of datasets without `class` is JSON-stat 1.x: use a collection")]
     if doc.get("class") == "collection":
+        link = doc.get("link", {})
+        items = link.get("item", []) if isinstance(link, dict) else None
+        if not isinstance(items, list):
+            return [("STRUCTURAL_VIOLATION", "/link/item: a collection's link.item is an array")]
         found = []
-        for k, item in enumerate(doc.get("link", {}).get("item", [])):
+        for k, item in enumerate(items):
             if isinstance(item, dict) and item.get("class") == "dataset" and "id" in item:
                 found += [(code, f"item {k}: {message}") for code, message in _check_dataset(item)]
         return found
@@ -137,7 +142,40 @@ def check_jsonstat(doc: Any) -> list[tuple[str, str]]:
     return _check_dataset(doc)
 
 
+def _structure(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """Members that are not of the JSON type the schema gives them (the validator's structural pass, whose code
+    is STRUCTURAL_VIOLATION); the other checks rely on these types."""
+    dims, role, sizes = doc.get("dimension", {}), doc.get("role") or {}, doc.get("size", [])
+    wanted = [
+        ("/id", _texts(doc.get("id", [])), "an array of strings"),
+        ("/size", isinstance(sizes, list) and all(type(n) is int and n >= 0 for n in sizes), "an array of counts"),
+        ("/dimension", isinstance(dims, dict) and all(isinstance(d, dict | None) for d in dims.values()), "an object"),
+        ("/role", isinstance(role, dict) and all(map(_texts, role.values())), "an object of arrays of ids"),
+        ("/value", isinstance(doc.get("value", []), list | dict), "an array or an object"),
+        ("/status", isinstance(doc.get("status", []), list | dict | str), "an array, an object or a string"),
+    ]
+    for name, dim in dims.items() if isinstance(dims, dict) else ():
+        category, where = dim.get("category", {}) if isinstance(dim, dict) else {}, f"/dimension/{name}/category"
+        if not isinstance(category, dict):
+            wanted.append((where, False, "an object"))
+            continue
+        index, child = category.get("index"), category.get("child") or {}
+        positions = isinstance(index, dict) and all(type(p) is int for p in index.values())
+        wanted.append((f"{where}/index", index is None or _texts(index) or positions, "an array or an object"))
+        wanted.append((f"{where}/child", isinstance(child, dict) and all(map(_texts, child.values())), "an object"))
+        for part in ("label", "unit", "coordinates", "note"):
+            wanted.append((f"{where}/{part}", isinstance(category.get(part) or {}, dict), "an object"))
+    return [("STRUCTURAL_VIOLATION", f"{where}: must be {what}") for where, ok, what in wanted if not ok]
+
+
+def _texts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(x, str) for x in value)
+
+
 def _check_dataset(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    wrong = _structure(doc)
+    if wrong:
+        return wrong
     ids, sizes, dims = doc.get("id", []), doc.get("size", []), doc.get("dimension", {})
     if len(ids) != len(sizes):
         return [("ID_SIZE_LEN_MISMATCH", f"id has {len(ids)} dimensions, size {len(sizes)}")]
@@ -148,12 +186,12 @@ def _check_dataset(doc: dict[str, Any]) -> list[tuple[str, str]]:
     value = doc.get("value")
     if isinstance(value, list) and len(value) != n:
         problems.append(("VALUE_LEN_MISMATCH", f"value has {len(value)} entries, the sizes give {n}"))
-    if isinstance(value, dict) and any(not k.isdigit() or int(k) >= n for k in value):
+    if isinstance(value, dict) and any(not _flat(k) or int(k) >= n for k in value):
         problems.append(("SPARSE_KEY_OUT_OF_RANGE", f"a sparse value key is not a flat index below {n}"))
     status = doc.get("status")
     if isinstance(status, list) and len(status) not in (1, n):
         problems.append(("STATUS_LEN_MISMATCH", f"status has {len(status)} entries: 1 or {n} expected"))
-    if isinstance(status, dict) and any(not k.isdigit() or int(k) >= n for k in status):
+    if isinstance(status, dict) and any(not _flat(k) or int(k) >= n for k in status):
         problems.append(("STATUS_KEY_OUT_OF_RANGE", f"a status key is not a flat index below {n}"))
     for role, members in (doc.get("role") or {}).items():
         unknown = [m for m in members if m not in ids]
@@ -163,6 +201,11 @@ def _check_dataset(doc: dict[str, Any]) -> list[tuple[str, str]]:
     for d, size in zip(ids, sizes, strict=True):
         problems += _check_category(d, (dims[d] or {}).get("category", {}), size, d in metric)
     return problems
+
+
+def _flat(key: str) -> bool:
+    """A flat index as an object key: ASCII digits (int() refuses some that str.isdigit() accepts, e.g. '²')."""
+    return key.isascii() and key.isdigit()
 
 
 def _check_category(name: str, category: dict[str, Any], size: int, metric: bool) -> list[tuple[str, str]]:

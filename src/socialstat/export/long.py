@@ -82,6 +82,11 @@ def unit_order(cells: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(ordered))
 
 
+def unit_label(name: object, code: str) -> str:
+    """A unit's name, or its code when it has none (None, or NaN: pandas' missing text)."""
+    return name if isinstance(name, str) and name else code
+
+
 def _latest_units(units: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Each unit's latest version (a unit can have several periods of validity)."""
     found: dict[str, dict[str, Any]] = {}

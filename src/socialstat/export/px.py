@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from socialstat.export.long import BREAKDOWNS, TOTAL, TOTAL_LABEL, indicator_tables, unit_order
+from socialstat.export.long import BREAKDOWNS, TOTAL, TOTAL_LABEL, indicator_tables, unit_label, unit_order
 from socialstat.folders import LANGUAGES
 from socialstat.px import PxSpec, PxVariable
 
@@ -42,7 +42,8 @@ def _spec(
         "sv": dict(zip(cells["unit_code"], cells["unit_name"], strict=True)),
         "en": dict(zip(cells["unit_code"], cells["unit_name_en"], strict=True)),
     }
-    stub = [PxVariable(dict(UNIT), {lang: [names[lang].get(u) or u for u in units] for lang in LANGUAGES}, units)]
+    labels = {lang: [unit_label(names[lang].get(u), u) for u in units] for lang in LANGUAGES}
+    stub = [PxVariable(dict(UNIT), labels, units)]
     keys = ["unit_code"]
     if breakdown != "total":
         values = [TOTAL, *sorted(set(cells["breakdown_value"]) - {TOTAL})]

@@ -18,7 +18,7 @@ import yaml
 
 from socialstat.errors import SpecificationError
 from socialstat.model import load_model
-from socialstat.model.spec import Column
+from socialstat.model.spec import Column, Table, check_size
 
 STATISTICS = ("count", "proportion", "rate", "ratio", "median")
 MEASURES = (
@@ -189,15 +189,22 @@ def count_columns(count: Count) -> dict[str, Column]:
     return columns
 
 
+def _table(name: Any, where: str) -> Table:
+    try:
+        return load_model().table(name)
+    except SpecificationError:
+        raise SpecificationError(f"{where}: {name!r} is not a table of the canonical model") from None
+
+
 def _parse_count(raw: dict[str, Any], where: str) -> Count:
     model = load_model()
-    table = model.table(raw["table"])
+    table = _table(raw["table"], where)
     unit_level = table.kind == "reference" and "unit_code" in table.column_names and "year" in table.column_names
     if table.kind != "microdata" and not (unit_level and raw.get("measure") == "sum"):
         raise SpecificationError(f"{where}: table {table.name!r} is not microdata (nor unit-level figures summed)")
     via = None
     if "via" in raw:
-        parent = model.table(raw["via"]["table"])
+        parent = _table(raw["via"]["table"], f"{where} via")
         key = raw["via"]["key"]
         if key not in table.column_names or key not in parent.column_names:
             raise SpecificationError(f"{where}: via key {key!r} must be a column of {table.name} and {parent.name}")
@@ -279,6 +286,18 @@ def _parse_count(raw: dict[str, Any], where: str) -> Count:
 
 def parse_indicator(raw: dict[str, Any], source: str) -> Indicator:
     """Check one indicator definition against the model and return it; errors name the file and the field."""
+    if not isinstance(raw, dict):
+        raise SpecificationError(f"{source}: an indicator must be a mapping of its fields")
+    check_size(raw, source)
+    try:
+        return _parse_indicator(raw, source)
+    except SpecificationError:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a field that is not of the shape it needs
+        raise SpecificationError(f"{source}: malformed indicator ({type(exc).__name__}: {exc})") from None
+
+
+def _parse_indicator(raw: dict[str, Any], source: str) -> Indicator:
     missing = [k for k in _REQUIRED if k not in raw]
     if missing:
         raise SpecificationError(f"{source}: missing fields {missing}")

@@ -21,7 +21,7 @@ import yaml
 
 from socialstat.errors import SpecificationError
 from socialstat.model import load_model
-from socialstat.model.spec import Table
+from socialstat.model.spec import Table, check_size
 
 FORMATS = ("csv", "excel", "parquet")
 # What each extract kind fills: the main canonical table (reasons of referrals go to referral_reasons).
@@ -135,9 +135,19 @@ def _file_format(raw: Any, where: str) -> FileFormat:
 
 def parse_profile(raw: Any, source: str) -> Profile:
     """Check one profile (parsed YAML) against the canonical model and return it; errors name `source`."""
-    where = source
     if not isinstance(raw, dict):
-        raise _fail(where, "a profile must be a mapping")
+        raise _fail(source, "a profile must be a mapping")
+    check_size(raw, source)
+    try:
+        return _parse_profile(raw, source)
+    except SpecificationError:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a field that is not of the shape it needs
+        raise _fail(source, f"malformed profile ({type(exc).__name__}: {exc})") from None
+
+
+def _parse_profile(raw: dict[str, Any], source: str) -> Profile:
+    where = source
     name = _text(raw.get("name"), where, "name")
     extract = raw.get("extract")
     if extract not in EXTRACTS:
@@ -268,7 +278,7 @@ def list_profiles() -> list[str]:
 def _load(path: Path) -> Profile:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:  # RecursionError: nested too deep
         raise SpecificationError(f"{path.name}: cannot read the profile ({type(exc).__name__})") from None
     return parse_profile(raw, path.name)
 

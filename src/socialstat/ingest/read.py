@@ -179,7 +179,12 @@ def _read_csv(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFra
         raise ExtractError(
             f"{path.name}: lines end in a carriage return only (old Mac style); save it with CR LF or LF"
         )
-    names = next(csv.reader(io.StringIO(header_line), delimiter=f.delimiter))
+    try:
+        names = next(csv.reader(io.StringIO(header_line), delimiter=f.delimiter))
+    except csv.Error:  # a carriage return inside the header line
+        raise ExtractError(
+            f"{path.name}: the header on line {f.header_row} is not one CSV line (a carriage return inside it?)"
+        ) from None
     headers = _match_headers(names, profile, path.name)
     if len(set(names)) != len(names):
         raise ExtractError(f"{path.name}: the header on line {f.header_row} repeats a column name")

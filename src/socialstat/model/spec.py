@@ -123,6 +123,21 @@ class Model:
         return tuple(t for t in self.tables.values() if t.kind == kind)
 
 
+def check_size(raw: Any, source: str, limit: int = 100_000) -> None:
+    """Refuse parsed YAML of more than `limit` values: YAML aliases can make a small file expand beyond any
+    memory ("billion laughs"), and checking such a document would never end."""
+    stack, count = [raw], 0
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > limit:
+            raise SpecificationError(f"{source}: more than {limit} values (aliases repeated over and over?)")
+        if isinstance(node, dict):
+            stack += [*node, *node.values()]
+        elif isinstance(node, list):
+            stack += node
+
+
 def _read_yaml(name: str) -> Any:
     text = resources.files("socialstat.model").joinpath(name).read_text(encoding="utf-8")
     return yaml.safe_load(text)

@@ -2,7 +2,7 @@
 
 * **Identity numbers**: a valid personnummer or samordningsnummer (`socialstat.identity`: real date, Luhn check
   digit, serial not 000) in any common form — 10 or 12 digits, with ``-``, ``+``, one space or no separator — that
-  is not part of a longer run of digits or the decimals of a number (``3,8112189876`` is a decimal, not a number).
+  is not part of a longer run of digits or the decimals of a number (``3,`` followed by ten digits is a decimal).
   In a 12-digit run the 10-digit tail is tried too. Only valid numbers are findings: a masked ``811218-****`` or an
   invalid number is not personal data.
 * **Person keys**: anything shaped like a key of `socialstat.pseudonym` (a UUID, 8-4-4-4-12 hex digits). Nothing

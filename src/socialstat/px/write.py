@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ import numpy as np
 from socialstat.errors import PxError
 from socialstat.px.data import SYMBOLS
 
+LANGUAGE_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")  # what read_px takes inside KEYWORD[...]
 ITEMS_PER_LINE = 8  # list items per line (PX readers and editors prefer lines under 256 characters)
 CELLS_PER_LINE = 12
 
@@ -77,9 +79,9 @@ def write_px(path: str | os.PathLike[str], spec: PxSpec) -> None:
         lines += _per_language(keyword, texts, spec.languages)
     variables = [*spec.stub, *spec.heading]
     for lang in spec.languages:
-        tag = _tag(lang, default)
-        lines.append(f"STUB{tag}={_list([v.names[lang] for v in spec.stub])};")
-        lines.append(f"HEADING{tag}={_list([v.names[lang] for v in spec.heading])};")
+        for keyword, listed in (("STUB", spec.stub), ("HEADING", spec.heading)):
+            if listed:  # an empty list cannot be written: `STUB=;` is not PX
+                lines.append(f"{keyword}{_tag(lang, default)}={_list([v.names[lang] for v in listed])};")
     for variable in variables:
         for lang in spec.languages:
             tag, name = _tag(lang, default), _quoted(variable.names[lang])
@@ -97,6 +99,8 @@ def write_px(path: str | os.PathLike[str], spec: PxSpec) -> None:
         lines += _per_language(keyword, texts, spec.languages)
     lines.append("DATA=")
     lines += _data(spec)
+    if any("\x00" in line for line in lines):
+        raise PxError(f"{spec.matrix}: a text holds a NUL character, which a PX file cannot")
     with open(path, "w", encoding="utf-8", newline="\r\n") as out:
         out.write("\n".join(lines) + "\n")
 
@@ -104,29 +108,51 @@ def write_px(path: str | os.PathLike[str], spec: PxSpec) -> None:
 def _check(spec: PxSpec) -> None:
     if not spec.languages:
         raise PxError(f"{spec.matrix}: a PX table needs at least one language")
+    if len(set(spec.languages)) != len(spec.languages) or not all(map(LANGUAGE_CODE.fullmatch, spec.languages)):
+        raise PxError(f"{spec.matrix}: languages {list(spec.languages)} must be distinct codes such as 'sv' or 'en'")
+    for keyword, number in (("DECIMALS", spec.decimals), ("SHOWDECIMALS", spec.showdecimals)):
+        if not 0 <= number <= 15:
+            raise PxError(f"{spec.matrix}: {keyword} must be a whole number from 0 to 15, not {number}")
     variables = [*spec.stub, *spec.heading]
     if not variables:
         raise PxError(f"{spec.matrix}: a PX table needs a stub or a heading variable")
     for v in variables:
         sizes = {len(v.labels.get(lang, [])) for lang in spec.languages}
-        if len(sizes) != 1 or set(v.names) < set(spec.languages):
+        if len(sizes) != 1 or not set(spec.languages) <= set(v.names):
             raise PxError(f"{spec.matrix}: variable {v.names}: names and labels are needed in every language")
+        if sizes == {0}:
+            raise PxError(f"{spec.matrix}: variable {v.names}: a variable needs at least one value")
         if v.codes is not None and len(v.codes) != sizes.pop():
             raise PxError(f"{spec.matrix}: variable {v.names}: as many codes as values are needed")
+    for lang in spec.languages:  # read_px names a column after each variable, its codes, the value and the symbol
+        columns = [
+            _text(v.names[lang]) + suffix for v in variables for suffix in ("", "_code")[: 1 + (v.codes is not None)]
+        ]
+        clashes = sorted({c for c in columns if columns.count(c) > 1 or c in ("value", "symbol")})
+        if clashes:
+            raise PxError(f"{spec.matrix}: in {lang!r}, the variables' columns {clashes} clash (two variables named "
+                          "alike, a name ending in _code, or value or symbol)")  # fmt: skip
     cells = math.prod(len(v.labels[spec.languages[0]]) for v in variables)
     if len(spec.values) != cells or len(spec.symbols) != cells:
         raise PxError(f"{spec.matrix}: {len(spec.values)} values for {cells} cells")
     unknown = {s for s in spec.symbols if s and s not in SYMBOLS}
     if unknown:
         raise PxError(f"{spec.matrix}: symbols {sorted(unknown)} are not PX symbols {SYMBOLS}")
+    if any(v is not None and math.isinf(v) for v, s in zip(spec.values, spec.symbols, strict=True) if not s):
+        raise PxError(f"{spec.matrix}: a cell is infinite; PX cells are finite numbers or symbols")
 
 
 def _tag(lang: str, default: str) -> str:
     return "" if lang == default else f"[{lang}]"
 
 
+def _text(text: str) -> str:
+    """A text as written (and read back): a double quote becomes a single one, a line break a space."""
+    return str(text).replace('"', "'").replace("\r", " ").replace("\n", " ")
+
+
 def _quoted(text: str) -> str:
-    return '"' + str(text).replace('"', "'").replace("\r", " ").replace("\n", " ") + '"'
+    return '"' + _text(text) + '"'
 
 
 def _list(items: Sequence[str]) -> str:
