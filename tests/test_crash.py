@@ -212,3 +212,18 @@ def test_an_export_killed_at_random_moments_is_whole_or_absent(world: Path, tmp_
         assert not clear_leftovers(out)  # the rerun removed what the killed run left
         assert [p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")] == []
     assert interrupted >= KILLS // 2
+
+
+def test_a_folder_moved_aside_by_a_killed_run_is_put_back(tmp_path: Path) -> None:
+    # The moment between moving the old export aside and renaming the new one into place is too short to hit
+    # with a timed kill: here is the state such a kill leaves, and what the next write does with it.
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(gone.stdout)
+    out = tmp_path / "export"
+    aside, partial = tmp_path / f".export.old-{pid}-0000aaaa", tmp_path / f".export.partial-{pid}-0000bbbb"
+    aside.mkdir()
+    (aside / "export.json").write_text("{}")
+    partial.mkdir()
+    assert clear_leftovers(out) == [partial]
+    assert (out / "export.json").read_text() == "{}"
+    assert not aside.exists()

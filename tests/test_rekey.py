@@ -137,3 +137,33 @@ def test_no_command_takes_the_key_itself() -> None:
     assert len(every) > 50
     taking_a_key = [(c, o) for c, o in every if any(w in o for w in ("key", "secret")) and not o.endswith("-file")]
     assert taking_a_key == []
+
+
+def test_a_failure_midway_undoes_every_table(
+    world: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A key that would turn NULL in the last table rewritten (as if an ingest had added it after the check):
+    # the tables already rewritten are put back too.
+    import ibis
+
+    import socialstat.store.rekey as rekey
+
+    url = _copy(world, tmp_path)
+    numbers = world["numbers"].read_text().split()
+    real = rekey._rekeyed
+    with open_store(url) as store:
+        last = [t for t in personal_columns(store) if store.table(t).count().execute()][-1]
+
+        def losing_a_key(table: ibis.Table, columns: tuple[str, ...], keys: ibis.Table) -> ibis.Table:
+            out = real(table, columns, keys)
+            if table.get_name().endswith(last):
+                out = out.mutate(**{columns[0]: ibis.null(out[columns[0]].type())})
+            return out
+
+        monkeypatch.setattr(rekey, "_rekeyed", losing_a_key)
+        before = _keys(store)
+        old = Pseudonymiser(load_secret(key_file=world["old"]))
+        new = Pseudonymiser(load_secret(key_file=world["new"]))
+        with pytest.raises(StoreError, match="nothing was re-keyed"):  # (the store's NOT NULL may see it first)
+            rekey_store(store, numbers, old, new, today=TODAY)
+        assert _keys(store) == before

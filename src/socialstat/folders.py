@@ -3,8 +3,10 @@
 Releases, exports and reports are read by others while they are made; a crash must never leave one half
 written where a reader would find it. The hidden siblings are named ``.NAME.partial-PID-XXXXXXXX`` (being written)
 and ``.NAME.old-PID-XXXXXXXX`` (a replaced folder, moved aside before the new one takes its place, so that it is
-never deleted where a reader would see it half gone). A process killed outright (SIGKILL, power loss) cannot
-remove its own: the next write of the same folder removes those whose process is no longer running.
+never deleted where a reader would see it half gone). A process killed outright (SIGKILL) cannot remove its own:
+the next write of the same folder removes those whose process is no longer running on this machine, and puts a
+folder moved aside back if its replacement never arrived. (Nothing is fsync'd: after a power loss the file
+system's own journal decides what is left.)
 """
 
 from __future__ import annotations
@@ -47,14 +49,19 @@ def hidden(out: Path, kind: str) -> Path:
 
 
 def clear_leftovers(out: Path) -> list[Path]:
-    """Remove the hidden siblings of `out` left by processes that are no longer running; the removed paths."""
+    """Remove the hidden siblings of `out` left by processes that are no longer running; the removed paths. A
+    folder moved aside whose replacement never arrived (`out` missing) is put back instead."""
     removed = []
-    for path in out.parent.glob(f".{out.name}.*-*-*"):
+    for path in sorted(out.parent.glob(f".{out.name}.*-*-*")):
         kind, _, rest = path.name[len(out.name) + 2 :].partition("-")
         pid = rest.partition("-")[0]
-        if kind in {"partial", "old"} and pid.isdigit() and not _running(int(pid)):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
+        if kind not in {"partial", "old"} or not pid.isdigit() or _running(int(pid)):
+            continue
+        if kind == "old" and not out.exists():  # killed between moving it aside and putting the new one in place
+            os.rename(path, out)
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
     return removed
 
 

@@ -49,6 +49,14 @@ class Pseudonymiser:
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"  # as str(uuid.UUID(bytes=...)), faster
 
 
+_LOADED: set[str] = set()  # every secret this process loaded, so that `privacy.detect.redact` can mask it
+
+
+def loaded_secrets() -> tuple[str, ...]:
+    """The secrets this process has loaded (from the environment or key files), for masking in messages."""
+    return tuple(_LOADED)
+
+
 def load_secret(*, key_file: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None) -> bytes:
     """The secret from `key_file` if given, else from $SOCIALSTAT_KEY; a clear error if there is none.
 
@@ -68,6 +76,7 @@ def load_secret(*, key_file: str | os.PathLike[str] | None = None, environ: Mapp
         secret = path.read_bytes().strip()
         if len(secret) < MIN_SECRET_CHARS:
             raise ConfigurationError(f"{path}: the key file holds fewer than {MIN_SECRET_CHARS} characters")
+        _LOADED.add(secret.decode("utf-8", errors="replace"))
         return secret
     environ = os.environ if environ is None else environ
     value = environ.get(KEY_ENV, "").strip()
@@ -77,6 +86,7 @@ def load_secret(*, key_file: str | os.PathLike[str] | None = None, environ: Mapp
         )
     if len(value) < MIN_SECRET_CHARS:
         raise ConfigurationError(f"{KEY_ENV} is too short: at least {MIN_SECRET_CHARS} characters")
+    _LOADED.add(value)
     return value.encode("utf-8")
 
 

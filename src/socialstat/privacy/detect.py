@@ -38,8 +38,14 @@ FIELD = "free_text_field"
 UNREADABLE = "unreadable"  # a file the scan could not open (a damaged archive): not known to be clean
 KINDS = (IDENTITY_NUMBER, PERSON_KEY, SECRET, FIELD, UNREADABLE)
 
-# Not after a digit or a decimal separator after a digit; not before a digit.
-_CANDIDATE = re.compile(r"(?<![0-9])(?<![0-9][.,])((?:[0-9]{2})?[0-9]{6})([-+ ]?)([0-9]{4})(?![0-9])", re.ASCII)
+# Separators: as written, with a no-break space or an en dash, or percent-encoded in a URL.
+_SEPARATOR = r"(-|\+| |\u00a0|\u2013|%20|%2[BbDd])?"
+# Not after a digit, nor after a digit and a decimal point (the decimals of a float); not before
+# a digit. A comma after a digit does not exclude: it is the delimiter of CSV rows quoted in messages and logs.
+_CANDIDATE = re.compile(r"(?<![0-9])(?<![0-9]\.)((?:[0-9]{2})?[0-9]{6})" + _SEPARATOR + r"([0-9]{4})(?![0-9])")
+_ANY = re.compile(r"(?<![0-9])((?:[0-9]{2})?[0-9]{6})" + _SEPARATOR + r"([0-9]{4})(?![0-9])")  # for redact
+_SEPARATORS = {None: "", "-": "-", "+": "+", "%2B": "+", "%2b": "+"}  # the rest stand for a hyphen
+_HASH = re.compile(r"[0-9A-Fa-f]{32,}")  # a hash (SHA-256 in manifests): its digits are not a number
 _UUID = re.compile(
     r"(?<![0-9A-Fa-f])([0-9A-Fa-f]{8})-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?![0-9A-Fa-f])"
 )
@@ -56,9 +62,9 @@ class Hit:
 
 def identity_numbers(text: str, today: datetime.date | None = None) -> Iterator[Hit]:
     """Every valid identity number in `text`, masked."""
-    for m in _CANDIDATE.finditer(text):
+    for m in _CANDIDATE.finditer(_HASH.sub(" ", text) if len(text) >= 32 else text):
         date, sep, tail = m.group(1), m.group(2), m.group(3)
-        forms = [date + ("-" if sep == " " else sep) + tail]
+        forms = [date + _SEPARATORS.get(sep, "-") + tail]
         if len(date) == 8:
             forms.append(date[2:] + tail)
         for form in forms:
@@ -113,14 +119,22 @@ def field(name: str) -> Hit | None:
 def redact(text: str, key_secret: str | None = None, today: datetime.date | None = None) -> str:
     """`text` with every valid identity number, person key and the secret replaced by its masked form: for
     messages and tracebacks that may quote data (a library's error message repeating a value)."""
-    if key_secret:
-        text = text.replace(key_secret, "********")
+    for value in (key_secret, *_loaded_secrets()):
+        if value:
+            text = text.replace(value, "********")
     text = _UUID.sub(lambda m: m.group(1).lower() + "-****", text)
 
     def mask(m: re.Match[str]) -> str:
-        return next((h.shown for h in identity_numbers(m.group(0), today)), m.group(0))
+        number = m.group(1) + _SEPARATORS.get(m.group(2), "-") + m.group(3)
+        return next((h.shown for h in identity_numbers(number, today)), m.group(0))
 
-    return _CANDIDATE.sub(mask, text)
+    return _ANY.sub(mask, text)
+
+
+def _loaded_secrets() -> tuple[str, ...]:
+    from socialstat.pseudonym import loaded_secrets
+
+    return loaded_secrets()
 
 
 def redacted(text: str) -> str:

@@ -15,10 +15,12 @@ import base64
 import binascii
 import csv
 import gzip
+import html
 import io
 import json
 import os
 import re
+import uuid
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -34,6 +36,7 @@ TEXT_SUFFIXES = frozenset(
      ".yml", ".ini", ".toml", ".sql", ".j2"}
 )  # fmt: skip
 _DATA_URI = re.compile(rb"data:([\w/+.-]*)((?:;[\w=.-]+)*?)(;base64)?,([A-Za-z0-9+/=%._~!$&'()*-]+)")
+MARKUP_SUFFIXES = frozenset({".html", ".htm", ".svg", ".xml"})
 HEADER_ROWS = 10  # in a sheet, the rows where a field name is looked for (titles may come first)
 MAX_NESTING = 3  # archives inside archives inside archives; deeper is reported, not opened
 
@@ -92,12 +95,23 @@ def scan_paths(paths: Iterable[str | os.PathLike[str]], *, key_secret: str | Non
     return report
 
 
+def _finding(label: str, where: str, hit: detect.Hit) -> Finding:
+    """A finding whose path and place are masked too (a file or key may be named after what it holds)."""
+    return Finding(detect.redact(label), detect.redact(where), hit.kind, hit.shown, hit.note)
+
+
 def _scan(label: str, name: str, data: bytes, key_secret: str | None, depth: int) -> list[Finding]:
-    """The findings in one file's bytes, read by the kind of file its name and first bytes say it is."""
+    """The findings in one file's bytes (and its name), read by the kind of file its name and first bytes say it
+    is; a file that cannot be read to the end is reported unreadable (it is not known to be clean)."""
     suffix = Path(name.lower()).suffix
-    found: list[Finding] = []
-    for where, hit in _pieces(label, suffix, data, key_secret, depth, found):
-        found.append(Finding(label, where, hit.kind, hit.shown, hit.note))
+    found = [_finding(label, "file name", hit) for hit in _hits(name, key_secret)]
+    try:
+        for where, hit in _pieces(label, suffix, data, key_secret, depth, found):
+            found.append(_finding(label, where, hit))
+    except Exception as exc:  # a damaged file breaks readers in their own ways: never the scan
+        found.append(
+            _finding(label, "file", detect.Hit(detect.UNREADABLE, "", f"cannot be read ({type(exc).__name__})"))
+        )
     return found
 
 
@@ -119,6 +133,8 @@ def _pieces(
         yield from _csv(_text(data), key_secret)
     elif suffix == ".json":
         yield from _json(_text(data), key_secret)
+    elif suffix in MARKUP_SUFFIXES:  # entities (&#45; &nbsp;) written out
+        yield from _lines(html.unescape(_text(data)), key_secret)
     elif suffix in TEXT_SUFFIXES:
         yield from _lines(_text(data), key_secret)
     else:
@@ -128,6 +144,8 @@ def _pieces(
 
 
 def _text(data: bytes) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -184,7 +202,7 @@ def _json(text: str, key_secret: str | None) -> Iterator[tuple[str, detect.Hit]]
         elif isinstance(value, list):
             stack += [(f"{where}[{i}]", item) for i, item in enumerate(value)]
         elif isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
-            for hit in _hits(str(value), key_secret):
+            for hit in _hits(_value_text(value), key_secret):
                 yield where, hit
 
 
@@ -205,6 +223,9 @@ def _pdf(data: bytes, key_secret: str | None) -> Iterator[tuple[str, detect.Hit]
 
     try:
         reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            yield "file", detect.Hit(detect.UNREADABLE, "", "an encrypted PDF")
+            return
         info: dict[str, Any] = dict(reader.metadata or {})
         for key, value in info.items():
             for hit in _hits(f"{key} {value}", key_secret):
@@ -242,8 +263,15 @@ def _excel(data: bytes, key_secret: str | None) -> Iterator[tuple[str, detect.Hi
 
 def _cell_text(cell: object) -> str:
     if isinstance(cell, float) and cell.is_integer() and abs(cell) < 1e13:
-        return str(int(cell))  # a number stored as a number in Excel
+        return _value_text(int(cell))  # a number stored as a number in Excel
     return "" if cell is None else str(cell)
+
+
+def _value_text(value: object) -> str:
+    """A value as text to search; an integer of fewer than ten digits also with the leading zeros it lost (the
+    number of someone born in 2000-2009 stored as a number)."""
+    text = str(value)
+    return f"{text} {text.zfill(10)}" if isinstance(value, int) and 0 < value < 10**9 else text
 
 
 def _parquet(data: bytes, key_secret: str | None) -> Iterator[tuple[str, detect.Hit]]:
@@ -259,15 +287,37 @@ def _parquet(data: bytes, key_secret: str | None) -> Iterator[tuple[str, detect.
         hit = detect.field(name)
         if hit:
             yield f"column {name}", hit
+        for hit in _hits(name, key_secret):
+            yield "a column name", hit
     for batch in table.iter_batches(batch_size=65536):
         for name, column in zip(batch.schema.names, batch.columns, strict=True):
-            kind = column.type
-            if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_integer(kind)):
-                continue
-            for value in set(column.to_pylist()):
-                if value is not None:
-                    for hit in _hits(str(value), key_secret):
-                        yield f"column {name}", hit
+            for value in _parquet_values(column):
+                for hit in _hits(value, key_secret):
+                    yield f"column {name}", hit
+
+
+def _parquet_values(column: Any) -> set[str]:
+    """The distinct values of a column as text: text, integers (zero-padded forms too), binary (16 bytes as a
+    UUID), dictionaries and lists of these; floats, dates and booleans hold no number or key."""
+    import pyarrow as pa
+
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        return _parquet_values(
+            column.dictionary_decode() if hasattr(column, "dictionary_decode") else column.cast(kind.value_type)
+        )
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return _parquet_values(column.flatten())
+    if isinstance(kind, pa.ExtensionType):
+        return _parquet_values(column.storage)
+    values = [v for v in set(column.to_pylist()) if v is not None]
+    if pa.types.is_integer(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return {_value_text(v) for v in values}
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):
+        return {str(uuid.UUID(bytes=v)) if len(v) == 16 else v.decode("latin-1") for v in values}
+    if str(kind).startswith("string_view"):
+        return {str(v) for v in values}
+    return set()
 
 
 def _archive(label: str, data: bytes, key_secret: str | None, depth: int) -> list[Finding]:

@@ -8,6 +8,7 @@ at all is declared in `BACKENDS` (docs/backends.md), and code asks that table in
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -153,8 +154,11 @@ def replace_rows(kind: str, backend: Any, name: str, rows: ibis.Table) -> None:
     try:  # DELETE, not TRUNCATE: readers on PostgreSQL keep seeing the old rows until the caller commits
         execute(kind, backend, f"DELETE FROM {quoted(name)}")
         backend.insert(name, backend.table(staged))
-    finally:
-        backend.drop_table(staged, force=True)
+    except BaseException:  # in an aborted transaction the drop fails too: the rollback removes the table
+        with contextlib.suppress(Exception):
+            backend.drop_table(staged, force=True)
+        raise
+    backend.drop_table(staged, force=True)
 
 
 def delete_where(kind: str, backend: Any, name: str, column: str, value: str) -> int:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import ibis
 import pandas as pd
 
-from socialstat.errors import InvalidIdentityNumber, StoreError
+from socialstat.errors import InvalidIdentityNumber, SocialstatError, StoreError
 from socialstat.identity import parse_identity_number
 from socialstat.model import load_model
 from socialstat.pseudonym import Pseudonymiser
@@ -104,10 +104,27 @@ def rekey_store(
             "numbers of every person, made under the secret given as the old one"
         )
     report.keys = len(held)
-    with store.transaction():
-        for name, columns in tables.items():
-            report.rows[name] = store.replace_rows(name, _rekeyed(store.table(name), columns, keys))
+    store.lock("ingest")  # no ingest may publish keys under the old secret meanwhile (on a shared server)
+    try:
+        with store.transaction():
+            for name, columns in tables.items():
+                before = _filled(store.table(name), columns)
+                report.rows[name] = store.replace_rows(name, _rekeyed(store.table(name), columns, keys))
+                if _filled(store.table(name), columns) != before:  # a key came in after the check: undo all
+                    raise StoreError(f"nothing was re-keyed: {name} changed while it was re-keyed; run it again")
+    except SocialstatError:
+        raise
+    except Exception as exc:  # the store refused a row (e.g. its NOT NULL on a key): all was rolled back
+        raise StoreError(f"nothing was re-keyed: the store refused it ({type(exc).__name__}); run it again") from None
+    finally:
+        store.unlock("ingest")
     return report
+
+
+def _filled(table: ibis.Table, columns: tuple[str, ...]) -> tuple[int, ...]:
+    """How many rows of `table` have each of `columns` filled (a key without a new key would turn NULL)."""
+    counts = table.aggregate(**{c: table[c].count() for c in columns}).execute()
+    return tuple(int(counts[c].iloc[0]) for c in columns)
 
 
 def _rekeyed(table: ibis.Table, columns: tuple[str, ...], keys: ibis.Table) -> ibis.Table:
