@@ -268,10 +268,10 @@ def _cell_text(cell: object) -> str:
 
 
 def _value_text(value: object) -> str:
-    """A value as text to search; an integer of fewer than ten digits also with the leading zeros it lost (the
-    number of someone born in 2000-2009 stored as a number)."""
-    text = str(value)
-    return f"{text} {text.zfill(10)}" if isinstance(value, int) and 0 < value < 10**9 else text
+    """A value as text to search. An integer is searched as it is: padding short ones with the zeros a number of
+    someone born 2000-2009 would have lost finds such numbers in every column of counts and costs (about one in
+    130 padded values looks valid), so it is not done."""
+    return str(value)
 
 
 def _parquet(data: bytes, key_secret: str | None) -> Iterator[tuple[str, detect.Hit]]:
