@@ -18,7 +18,7 @@ import yaml
 
 from socialstat.errors import SpecificationError
 from socialstat.model import load_model
-from socialstat.model.spec import Column, Table, check_size
+from socialstat.model.spec import Column, Table, parse_document
 
 STATISTICS = ("count", "proportion", "rate", "ratio", "median")
 MEASURES = (
@@ -286,15 +286,7 @@ def _parse_count(raw: dict[str, Any], where: str) -> Count:
 
 def parse_indicator(raw: dict[str, Any], source: str) -> Indicator:
     """Check one indicator definition against the model and return it; errors name the file and the field."""
-    if not isinstance(raw, dict):
-        raise SpecificationError(f"{source}: an indicator must be a mapping of its fields")
-    check_size(raw, source)
-    try:
-        return _parse_indicator(raw, source)
-    except SpecificationError:
-        raise
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a field that is not of the shape it needs
-        raise SpecificationError(f"{source}: malformed indicator ({type(exc).__name__}: {exc})") from None
+    return parse_document(raw, source, "an indicator", _parse_indicator)
 
 
 def _parse_indicator(raw: dict[str, Any], source: str) -> Indicator:

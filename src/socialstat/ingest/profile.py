@@ -21,7 +21,7 @@ import yaml
 
 from socialstat.errors import SpecificationError
 from socialstat.model import load_model
-from socialstat.model.spec import Table, check_size
+from socialstat.model.spec import Table, parse_document
 
 FORMATS = ("csv", "excel", "parquet")
 # What each extract kind fills: the main canonical table (reasons of referrals go to referral_reasons).
@@ -135,15 +135,7 @@ def _file_format(raw: Any, where: str) -> FileFormat:
 
 def parse_profile(raw: Any, source: str) -> Profile:
     """Check one profile (parsed YAML) against the canonical model and return it; errors name `source`."""
-    if not isinstance(raw, dict):
-        raise _fail(source, "a profile must be a mapping")
-    check_size(raw, source)
-    try:
-        return _parse_profile(raw, source)
-    except SpecificationError:
-        raise
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a field that is not of the shape it needs
-        raise _fail(source, f"malformed profile ({type(exc).__name__}: {exc})") from None
+    return parse_document(raw, source, "a profile", _parse_profile)
 
 
 def _parse_profile(raw: dict[str, Any], source: str) -> Profile:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from socialstat.errors import SpecificationError
+
+T = TypeVar("T")
 
 TYPES = ("string", "key", "int64", "float64", "boolean", "date", "timestamp")
 TABLE_KINDS = ("reference", "microdata", "system")
@@ -121,6 +124,21 @@ class Model:
     def tables_of_kind(self, kind: str) -> tuple[Table, ...]:
         """Tables of one kind (reference, microdata or system) in declared order."""
         return tuple(t for t in self.tables.values() if t.kind == kind)
+
+
+def parse_document(raw: Any, source: str, what: str, parse: Callable[[dict[str, Any], str], T]) -> T:
+    """`parse(raw, source)` of one parsed YAML document describing `what` ("a profile"): refused unless a mapping of
+    bounded size (`check_size`); a field of the wrong shape raising inside `parse` becomes a SpecificationError
+    naming `source`."""
+    if not isinstance(raw, dict):
+        raise SpecificationError(f"{source}: {what} must be a mapping of its fields")
+    check_size(raw, source)
+    try:
+        return parse(raw, source)
+    except SpecificationError:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a field that is not of the shape it needs
+        raise SpecificationError(f"{source}: malformed {what.split()[-1]} ({type(exc).__name__}: {exc})") from None
 
 
 def check_size(raw: Any, source: str, limit: int = 100_000) -> None:
