@@ -129,13 +129,13 @@ def test_ingest_killed_at_random_moments_leaves_no_partial_batch(world: Path, tm
     assert want["quarantine"] > 0
     report = json.loads(clean.with_suffix(".json").read_text())
     assert all(f["balanced"] for f in report["files"])
+    base = _ingest_state(world / "base.duckdb")
     interrupted = 0
     for i, moment in enumerate(_moments(total, began, seed=1)):
         db = tmp_path / f"killed-{i}.duckdb"
         shutil.copy(world / "base.duckdb", db)
         interrupted += _killed(_ingest_args(world, db), tmp_path, moment)
         state = _ingest_state(db)  # the store opens, and each batch in it is whole
-        base = _ingest_state(world / "base.duckdb")
         assert state in (base, want), f"kill {i} at {moment:.1f} s left a partial run"
         _run(_ingest_args(world, db), tmp_path)  # a rerun completes ...
         assert _ingest_state(db) == want  # ... with what an uninterrupted run gives

@@ -45,7 +45,7 @@ _SEPARATOR = r"(-|\+| |\u00a0|\u2013|%20|%2[BbDd])?"
 _CANDIDATE = re.compile(r"(?<![0-9])(?<![0-9]\.)((?:[0-9]{2})?[0-9]{6})" + _SEPARATOR + r"([0-9]{4})(?![0-9])")
 _ANY = re.compile(r"(?<![0-9])((?:[0-9]{2})?[0-9]{6})" + _SEPARATOR + r"([0-9]{4})(?![0-9])")  # for redact
 _SEPARATORS = {None: "", "-": "-", "+": "+", "%2B": "+", "%2b": "+"}  # the rest stand for a hyphen
-_DECIMAL = re.compile(r"\s*[-+]?[0-9]+[.,][0-9]+\s*")  # a cell that is a number with decimals (7766,900404263139)
+_DECIMAL = re.compile(r"\s*[-+]?[0-9]+[.,][0-9]+\s*")  # a cell that is a number with decimals (7766,9004)
 _HASH = re.compile(r"[0-9A-Fa-f]{32,}")  # a hash (SHA-256 in manifests): its digits are not a number
 _UUID = re.compile(
     r"(?<![0-9A-Fa-f])([0-9A-Fa-f]{8})-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?![0-9A-Fa-f])"

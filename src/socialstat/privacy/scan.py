@@ -104,7 +104,7 @@ def _scan(label: str, name: str, data: bytes, key_secret: str | None, depth: int
     """The findings in one file's bytes (and its name), read by the kind of file its name and first bytes say it
     is; a file that cannot be read to the end is reported unreadable (it is not known to be clean)."""
     suffix = Path(name.lower()).suffix
-    found = [_finding(label, "file name", hit) for hit in _hits(name, key_secret)]
+    found = [_finding(label, "file name", hit) for hit in detect.in_text(name, key_secret)]
     try:
         for where, hit in _pieces(label, suffix, data, key_secret, depth, found):
             found.append(_finding(label, where, hit))
@@ -119,14 +119,16 @@ def _pieces(
     label: str, suffix: str, data: bytes, key_secret: str | None, depth: int, nested: list[Finding]
 ) -> Iterator[tuple[str, detect.Hit]]:
     """(where, hit) for one file; archives add their members' findings to `nested` directly."""
-    if data[:4] == b"PK\x03\x04" and suffix not in {".xlsx", ".xlsm"}:
-        nested += _archive(label, data, key_secret, depth)
+    if data[:4] == b"PK\x03\x04":  # a workbook if calamine reads it, else the archive's members
+        sheets = _sheets(data) if suffix in {".xlsx", ".xlsm"} else None
+        if sheets is None:
+            nested += _archive(label, data, key_secret, depth)
+        else:
+            yield from _excel(sheets, key_secret)
     elif data[:2] == b"\x1f\x8b":
         nested += _gzip(label, suffix, data, key_secret, depth)
     elif data[:5] == b"%PDF-":
         yield from _pdf(data, key_secret)
-    elif data[:4] == b"PK\x03\x04":
-        yield from _excel(data, key_secret)
     elif data[:4] == b"PAR1":
         yield from _parquet(data, key_secret)
     elif suffix == ".csv" or suffix == ".tsv":
@@ -152,13 +154,9 @@ def _text(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _hits(text: str, key_secret: str | None) -> list[detect.Hit]:
-    return detect.in_text(text, key_secret)
-
-
 def _lines(text: str, key_secret: str | None) -> Iterator[tuple[str, detect.Hit]]:
     for number, line in enumerate(text.splitlines(), start=1):
-        for hit in _hits(line, key_secret):
+        for hit in detect.in_text(line, key_secret):
             yield f"line {number}", hit
 
 
@@ -176,7 +174,7 @@ def _csv(text: str, key_secret: str | None) -> Iterator[tuple[str, detect.Hit]]:
                 hit = detect.field(cell) if line == 1 else None
                 if hit:
                     yield f"line 1, column {column}", hit
-                for hit in _hits(cell, key_secret):
+                for hit in detect.in_text(cell, key_secret):
                     yield f"line {line}, column {column}", hit
     except csv.Error:  # not CSV after all (a stray quote): read it as lines
         yield from _lines(text, key_secret)
@@ -196,13 +194,13 @@ def _json(text: str, key_secret: str | None) -> Iterator[tuple[str, detect.Hit]]
                 hit = detect.field(key)
                 if hit:
                     yield f"{where}.{key}", hit
-                for hit in _hits(key, key_secret):
+                for hit in detect.in_text(key, key_secret):
                     yield f"{where} (a key)", hit
                 stack.append((f"{where}.{key}", item))
         elif isinstance(value, list):
             stack += [(f"{where}[{i}]", item) for i, item in enumerate(value)]
         elif isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
-            for hit in _hits(_value_text(value), key_secret):
+            for hit in detect.in_text(_value_text(value), key_secret):
                 yield where, hit
 
 
@@ -228,7 +226,7 @@ def _pdf(data: bytes, key_secret: str | None) -> Iterator[tuple[str, detect.Hit]
             return
         info: dict[str, Any] = dict(reader.metadata or {})
         for key, value in info.items():
-            for hit in _hits(f"{key} {value}", key_secret):
+            for hit in detect.in_text(f"{key} {value}", key_secret):
                 yield "metadata", hit
         for number, page in enumerate(reader.pages, start=1):
             for where, hit in _lines(page.extract_text() or "", key_secret):
@@ -237,16 +235,18 @@ def _pdf(data: bytes, key_secret: str | None) -> Iterator[tuple[str, detect.Hit]
         yield from _lines(data.decode("latin-1"), key_secret)
 
 
-def _excel(data: bytes, key_secret: str | None) -> Iterator[tuple[str, detect.Hit]]:
+def _sheets(data: bytes) -> list[tuple[str, list[list[Any]]]] | None:
+    """A workbook's sheets and their cells, or None if calamine cannot read it (then its XML is scanned)."""
     from python_calamine import CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets = [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]
-    except Exception:  # calamine raises its own untyped errors on a damaged workbook: read the XML inside
-        for finding in _archive("", data, key_secret, 0):
-            yield f"{finding.path.lstrip('!')}, {finding.where}", detect.Hit(finding.kind, finding.shown, finding.note)
-        return
+        return [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]
+    except Exception:  # calamine raises its own untyped errors on a damaged workbook
+        return None
+
+
+def _excel(sheets: list[tuple[str, list[list[Any]]]], key_secret: str | None) -> Iterator[tuple[str, detect.Hit]]:
     for sheet, rows in sheets:
         filled = 0  # title rows may come before the header: the first HEADER_ROWS rows with cells are checked
         for r, row in enumerate(rows, start=1):
@@ -257,7 +257,7 @@ def _excel(data: bytes, key_secret: str | None) -> Iterator[tuple[str, detect.Hi
                 hit = detect.field(text) if filled <= HEADER_ROWS and text else None
                 if hit:
                     yield where, hit
-                for hit in _hits(text, key_secret):
+                for hit in detect.in_text(text, key_secret):
                     yield where, hit
 
 
@@ -287,12 +287,12 @@ def _parquet(data: bytes, key_secret: str | None) -> Iterator[tuple[str, detect.
         hit = detect.field(name)
         if hit:
             yield f"column {name}", hit
-        for hit in _hits(name, key_secret):
+        for hit in detect.in_text(name, key_secret):
             yield "a column name", hit
     for batch in table.iter_batches(batch_size=65536):
         for name, column in zip(batch.schema.names, batch.columns, strict=True):
             for value in _parquet_values(column):
-                for hit in _hits(value, key_secret):
+                for hit in detect.in_text(value, key_secret):
                     yield f"column {name}", hit
 
 
