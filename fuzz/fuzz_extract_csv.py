@@ -31,10 +31,10 @@ def one_input(data: bytes) -> None:
             _, chunks = read_extract(PATH, profile)
             last = 0
             for chunk in chunks:
-                missing = {*profile.read_columns, "_line"} - set(chunk.columns)
+                missing = {*profile.read_columns, "_line"} - set(chunk.column_names)
                 if missing:
                     raise AssertionError(f"{profile.name}: a chunk lacks {sorted(missing)}")
-                lines = chunk["_line"].tolist()
+                lines = chunk["_line"].to_pylist()
                 if lines != sorted(lines) or (lines and lines[0] <= last):
                     raise AssertionError(f"{profile.name}: line numbers out of order: {lines[:10]}")
                 last = lines[-1] if lines else last

@@ -47,10 +47,15 @@ def one_input(data: bytes) -> None:
         try:
             _, chunks = read_extract(PATH, profile)
             for chunk in chunks:
-                missing = {*profile.read_columns, "_line"} - set(chunk.columns)
+                missing = {*profile.read_columns, "_line"} - set(chunk.column_names)
                 if missing:
                     raise AssertionError(f"{profile.name}: a chunk lacks {sorted(missing)}")
-                bad = [v for c in profile.read_columns for v in chunk[c] if v is not None and not isinstance(v, str)]
+                bad = [
+                    v
+                    for c in profile.read_columns
+                    for v in chunk[c].to_pylist()
+                    if v is not None and not isinstance(v, str)
+                ]
                 if bad:
                     raise AssertionError(f"{profile.name}: cells that are not text: {bad[:3]}")
         except SocialstatError as err:

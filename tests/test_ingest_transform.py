@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from socialstat.ingest import load_profile
-from socialstat.ingest.transform import Context, transform
+from socialstat.ingest.transform import Context
+from socialstat.ingest.transform import transform as arrow_transform
 from socialstat.pseudonym import Pseudonymiser
 
 SECRET = b"a test secret, not for production use"
@@ -18,6 +20,24 @@ SECRET = b"a test secret, not for production use"
 A, B = "18900101-9802", "189001029819"
 COLUMNS = ["Ärendenummer", "Personnummer", "Inkommet datum", "Aktualiseringstyp", "Anmälare",
            "Beslut förhandsbedömning", "Beslutsdatum", "Stadsområde", "Skäl 1", "Skäl 2", "Skäl 3"]  # fmt: skip
+
+
+@dataclass
+class Frames:
+    """A transformation's outcome with its Arrow tables as frames, for asserting."""
+
+    rows: pd.DataFrame
+    persons: pd.DataFrame
+    reasons: pd.DataFrame | None
+    quarantine: pd.DataFrame
+    origin: pd.DataFrame
+
+
+def transform(chunk: pd.DataFrame, context: Context) -> Frames:
+    """The transformation (of a frame of text cells, as the tests write them), as frames."""
+    r = arrow_transform(chunk, context)
+    reasons = r.reasons.to_pandas() if r.reasons is not None else None
+    return Frames(r.rows.to_pandas(), r.persons, reasons, r.quarantine, r.origin.to_pandas())
 
 
 def _chunk(rows: list[list[str | None]]) -> pd.DataFrame:

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -146,10 +146,11 @@ def _match_headers(names: list[str], profile: Profile, source: str) -> dict[str,
     return found
 
 
-def read_extract(path: str | Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFrame]]:
+def read_extract(path: str | Path, profile: Profile) -> tuple[Opened, Iterator[pa.Table]]:
     """Open `path` as `profile` says: the header check happens now, the rows come in chunks from the iterator.
 
-    Each chunk has one text column per header of `profile.read_columns` (named as in the profile) and `_line`.
+    Each chunk is an Arrow table with one text column per header of `profile.read_columns` (named as in the
+    profile) and `_line` (CSV chunks also `_malformed`).
     """
     path = Path(path)
     if not path.is_file():
@@ -164,7 +165,7 @@ def read_extract(path: str | Path, profile: Profile) -> tuple[Opened, Iterator[p
     return _read_parquet(path, profile)
 
 
-def _read_csv(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFrame]]:
+def _read_csv(path: Path, profile: Profile) -> tuple[Opened, Iterator[pa.Table]]:
     f = profile.file
     encoding = check_encoding(path, f.encoding)
     with path.open("rb") as fh:
@@ -192,12 +193,12 @@ def _read_csv(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFra
     rename = {v: k for k, v in headers.items()}
     progress = Progress(path.stat().st_size, start)
 
-    def chunks() -> Iterator[pd.DataFrame]:
+    def chunks() -> Iterator[pa.Table]:
         line = f.header_row + 1
         for block in _blocks(path, start):
             progress.done += len(block)
-            frame = _parse_block(block, line, names, wanted, encoding, f.delimiter, path.name)
-            yield frame.rename(columns=rename)
+            table = _parse_block(block, line, names, wanted, encoding, f.delimiter, path.name)
+            yield table.rename_columns([rename.get(c, c) for c in table.column_names])
             line += block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
 
     return Opened(encoding, headers, progress), chunks()
@@ -220,7 +221,7 @@ def _blocks(path: Path, start: int) -> Iterator[bytes]:
 
 def _parse_block(
     block: bytes, first_line: int, names: list[str], wanted: list[str], encoding: str, delimiter: str, source: str
-) -> pd.DataFrame:
+) -> pa.Table:
     """One block of whole lines as text cells of the `wanted` columns, with `_line` and `_malformed`.
 
     A line with too few or too many fields becomes a row of empty cells saying why (its text, which may hold an
@@ -257,23 +258,22 @@ def _parse_block(
             f"{table.num_rows + len(skipped)} could be read as rows: a quote left open (or a line break inside a "
             "quoted value) merged lines; fix the quoting"
         )
-    frame = table.to_pandas()
-    every = range(first_line, first_line + physical)
-    frame["_line"] = [n for n in every if n not in skipped] if skipped else every  # rows take the other lines
-    return _with_malformed(frame, sorted((n, why) for n, why in skipped.items() if why))
+    every = np.arange(first_line, first_line + physical, dtype=np.int64)
+    lines = every[~np.isin(every, list(skipped))] if skipped else every  # rows take the lines not set aside
+    table = table.append_column("_line", pa.array(lines))
+    return _with_malformed(table, sorted((n, why) for n, why in skipped.items() if why))
 
 
-def _with_malformed(frame: pd.DataFrame, malformed: list[tuple[int, str]]) -> pd.DataFrame:
-    """`frame` plus one row per malformed line (every cell empty, `_malformed` saying why), in line order."""
-    frame = frame.assign(_malformed=None)
+def _with_malformed(table: pa.Table, malformed: list[tuple[int, str]]) -> pa.Table:
+    """`table` plus one row per malformed line (every cell empty, `_malformed` saying why), in line order."""
+    table = table.append_column("_malformed", pa.nulls(table.num_rows, pa.string()))
     if not malformed:
-        return frame
-    bad = pd.DataFrame({"_line": [n for n, _ in malformed], "_malformed": [why for _, why in malformed]})
-    for column in frame.columns:
-        if column not in bad.columns:
-            bad[column] = None
-    both = pd.concat([frame, bad[frame.columns]], ignore_index=True).astype({"_line": "int64"})
-    return both.sort_values("_line", kind="stable").reset_index(drop=True)
+        return table
+    bad = {c: pa.nulls(len(malformed), pa.string()) for c in table.column_names}
+    bad["_line"] = pa.array([n for n, _ in malformed], pa.int64())
+    bad["_malformed"] = pa.array([why for _, why in malformed], pa.string())
+    both = pa.concat_tables([table, pa.table(bad, schema=table.schema)])
+    return both.sort_by("_line")
 
 
 def _arrow_reason(exc: Exception) -> str:
@@ -294,7 +294,13 @@ def _cell(value: object) -> str | None:
     return str(value)
 
 
-def _read_excel(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFrame]]:
+def _text_table(data: dict[str, list[str | None]], lines: range) -> pa.Table:
+    """Columns of text cells (None for empty) and their lines as a chunk."""
+    columns = {k: pa.array(v, pa.string()) for k, v in data.items()}
+    return pa.table({**columns, "_line": pa.array(lines, pa.int64())})
+
+
+def _read_excel(path: Path, profile: Profile) -> tuple[Opened, Iterator[pa.Table]]:
     from python_calamine import CalamineWorkbook
 
     f = profile.file
@@ -310,21 +316,20 @@ def _read_excel(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataF
     headers = _match_headers(names, profile, path.name)
     index = {k: names.index(v) for k, v in headers.items()}
 
-    def chunks() -> Iterator[pd.DataFrame]:
+    def chunks() -> Iterator[pa.Table]:
         body = rows[f.header_row :]
         for start in range(0, len(body), CHUNK_ROWS):
             part = body[start : start + CHUNK_ROWS]
             data = {k: [_cell(r[i]) if i < len(r) else None for r in part] for k, i in index.items()}
-            frame = pd.DataFrame(data, dtype=object)
-            frame["_line"] = range(f.header_row + 1 + start, f.header_row + 1 + start + len(part))
+            first = f.header_row + 1 + start
             progress.done += len(part)
-            yield frame
+            yield _text_table(data, range(first, first + len(part)))
 
     progress = Progress(max(len(rows) - f.header_row, 0))
     return Opened("xlsx", headers, progress), chunks()
 
 
-def _read_parquet(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.DataFrame]]:
+def _read_parquet(path: Path, profile: Profile) -> tuple[Opened, Iterator[pa.Table]]:
     import pyarrow.parquet as pq
 
     try:
@@ -334,15 +339,13 @@ def _read_parquet(path: Path, profile: Profile) -> tuple[Opened, Iterator[pd.Dat
     headers = _match_headers(parquet.schema_arrow.names, profile, path.name)
     rename = {v: k for k, v in headers.items()}
 
-    def chunks() -> Iterator[pd.DataFrame]:
+    def chunks() -> Iterator[pa.Table]:
         line = 1
         for batch in parquet.iter_batches(batch_size=CHUNK_ROWS, columns=list(headers.values())):
-            frame = batch.to_pandas().rename(columns=rename)
-            frame = frame.astype(object).map(_cell)
-            frame["_line"] = range(line, line + len(frame))
-            line += len(frame)
-            progress.done += len(frame)
-            yield frame
+            data = {rename[c]: [_cell(v) for v in batch.column(c).to_pylist()] for c in batch.schema.names}
+            progress.done += batch.num_rows
+            yield _text_table(data, range(line, line + batch.num_rows))
+            line += batch.num_rows
 
     progress = Progress(parquet.metadata.num_rows)
     return Opened("parquet", headers, progress), chunks()

@@ -21,6 +21,7 @@ from typing import Any
 
 import ibis
 import pandas as pd
+import pyarrow as pa
 
 from socialstat.ingest.transform import Transformed
 from socialstat.model import load_model
@@ -92,15 +93,15 @@ class StagedBatch:
     def add(self, done: Transformed) -> None:
         """Stage one chunk: its good rows (with their lines), persons and reasons, and its quarantined rows."""
         store = self.stage.store
-        if not done.rows.empty:
-            rows = done.rows.assign(
-                batch_id=self.batch_id, _line=done.origin["line"], _identity=done.origin["identity"]
-            )
+        if done.rows.num_rows:
+            batch = pa.repeat(pa.scalar(self.batch_id), done.rows.num_rows)
+            rows = done.rows.append_column("batch_id", batch)
+            rows = rows.append_column("_line", done.origin["line"]).append_column("_identity", done.origin["identity"])
             store.insert(self.rows, rows, schema=SCHEMA)
             persons = done.persons[["person_key", *PERSON_FACTS]].assign(batch_id=self.batch_id)
             store.insert("persons", persons, schema=SCHEMA)
-        if done.reasons is not None:
-            reasons = done.reasons[["referral_id", "reason"]].assign(batch_id=self.batch_id)
+        if done.reasons is not None and done.reasons.num_rows:
+            reasons = done.reasons.append_column("batch_id", pa.repeat(pa.scalar(self.batch_id), done.reasons.num_rows))
             store.insert(self.reasons, reasons, schema=SCHEMA)
         self._quarantine(done.quarantine)
 

@@ -2,7 +2,10 @@
 
 Nothing is lost: each input row ends either in `rows` or in `quarantine` (with every reason it broke), never
 in both, and the counts reconcile. The identity number becomes a key at once; the quarantine shows it masked
-(`YYMMDD-****`). Rules and their reason codes are listed in docs/reference/validation-rules.md (`RULES`).
+(`YYMMDD-****`). Chunks are Arrow tables of text cells (as `read_extract` gives them), and the canonical rows stay
+in Arrow on their way to the store; work is done once per distinct value where values repeat
+(socialstat.ingest.cells), and reasons are joined into text only for the rows that have any. Rules and their
+reason codes are listed in docs/reference/validation-rules.md (`RULES`).
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from socialstat.errors import InvalidIdentityNumber
 from socialstat.identity import masked, parse_identity_number
+from socialstat.ingest import cells
 from socialstat.ingest.profile import Profile, normalise
 from socialstat.model import load_model
 from socialstat.pseudonym import Pseudonymiser
@@ -47,6 +53,8 @@ IDENTITY_RULES = (
 
 
 REMEMBERED = 500_000
+TYPES = {"string": pa.string(), "key": pa.string(), "int64": pa.int64(), "float64": pa.float64(),
+         "boolean": pa.bool_(), "date": pa.date32(), "timestamp": pa.timestamp("us")}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -65,37 +73,52 @@ class Context:
 class Transformed:
     """One chunk's outcome: canonical rows, their persons (and reasons), and the quarantined rows."""
 
-    rows: pd.DataFrame
-    persons: pd.DataFrame
-    reasons: pd.DataFrame | None
+    rows: pa.Table  # the canonical columns but batch_id
+    persons: pd.DataFrame  # person_key, birth_year, sex, identity_kind: one row per person of `rows`
+    reasons: pa.Table | None  # referral_id, reason (referrals only)
     quarantine: pd.DataFrame  # line, reasons ("rule:column" joined by ","), identity (masked)
-    origin: pd.DataFrame  # line and masked identity of each row of `rows` (for rules that need the whole batch)
+    origin: pa.Table  # line and masked identity of each row of `rows` (for rules that need the whole batch)
 
 
 class _Problems:
-    def __init__(self, index: pd.Index) -> None:
-        self.found: dict[object, list[str]] = {}
-        self.index = index
+    """The reasons found per row (by position), in the order the rules ran."""
 
-    def add(self, mask: pd.Series | np.ndarray, reason: str) -> None:
-        for i in self.index[np.asarray(mask, dtype=bool)]:
+    def __init__(self, size: int) -> None:
+        self.found: dict[int, list[str]] = {}
+        self.bad = np.zeros(size, dtype=bool)
+
+    def add(self, mask: np.ndarray, reason: str) -> None:
+        for i in np.flatnonzero(mask).tolist():
             self.found.setdefault(i, []).append(reason)
+        self.bad |= mask
 
 
-def _identities(texts: pd.Series, ctx: Context) -> pd.DataFrame:
+@dataclass
+class _Identities:
+    """Each row's person: key, facts and masked number (taken from one parse per distinct number)."""
+
+    columns: dict[str, pa.Array]  # person_key, birth_year, sex, identity_kind, identity_problem, masked
+    codes: np.ndarray  # per row, its distinct number (`len` of the distinct values for an empty cell)
+    facts: pd.DataFrame  # one row per distinct number, then one for the empty cell
+
+
+IDENTITY_FACTS = ["person_key", "birth_year", "sex", "identity_kind", "identity_problem", "masked"]
+
+
+def _identities(texts: pa.Array, ctx: Context) -> _Identities:
     """Key, birth year, sex and kind per row, or the reason the number was refused (parsed once per value, and
     remembered across chunks up to `REMEMBERED` numbers, as persons recur in an extract)."""
     parsed = ctx.parsed
     if len(parsed) > REMEMBERED:
         parsed.clear()
-    codes, distinct = pd.factorize(texts, use_na_sentinel=True)
-    found = [parsed.get(text) or _identity(text, ctx) for text in distinct]
-    found.append((None, None, None, None, "missing_value", ""))  # code -1: an empty cell
-    columns = ["person_key", "birth_year", "sex", "identity_kind", "identity_problem", "masked"]
-    table = pd.DataFrame(found, columns=columns)
-    rows = table.iloc[codes].set_axis(texts.index)
-    rows["birth_year"] = rows["birth_year"].astype("Int64")
-    return rows
+    found = cells.distinct(texts)
+    facts = [parsed.get(text) or _identity(text, ctx) for text in found.values]
+    facts.append((None, None, None, None, "missing_value", ""))  # an empty cell
+    table = pd.DataFrame(facts, columns=IDENTITY_FACTS).astype({"birth_year": "Int64"})
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    codes = pa.array(found.codes)
+    columns = {c: arrow[c].combine_chunks().take(codes) for c in IDENTITY_FACTS}
+    return _Identities(columns, found.codes, table)
 
 
 def _identity(text: str, ctx: Context) -> tuple[object, ...]:
@@ -111,179 +134,191 @@ def _identity(text: str, ctx: Context) -> tuple[object, ...]:
     return facts
 
 
-def _dates(raw: pd.Series, formats: tuple[str, ...]) -> pd.Series:
-    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    for fmt in (*formats, "%Y-%m-%d"):
-        todo = out.isna() & raw.notna()
-        if not todo.any():
-            break
-        out[todo] = pd.to_datetime(raw[todo].str.strip(), format=fmt, errors="coerce")
-    return out
+def as_arrow(chunk: pd.DataFrame) -> pa.Table:
+    """A frame of text cells (and `_line`) as the Arrow table `read_extract` would give."""
+    arrays = {
+        c: pa.array(chunk[c].astype(object).where(chunk[c].notna(), None).tolist(), type=pa.string())
+        for c in chunk.columns
+        if c != "_line"
+    }
+    return pa.table({**arrays, "_line": pa.array(chunk["_line"].to_numpy(dtype=np.int64))})
 
 
-def _numbers(raw: pd.Series, decimal: str, thousands: str | None) -> pd.Series:
-    text = raw.str.strip().str.replace("\u00a0", " ")
-    if thousands:
-        text = text.str.replace(thousands, "", regex=False)
-    if decimal != ".":
-        text = text.str.replace(decimal, ".", regex=False)
-    return pd.to_numeric(text, errors="coerce")
-
-
-def transform(chunk: pd.DataFrame, ctx: Context) -> Transformed:
+def transform(chunk: pa.Table | pd.DataFrame, ctx: Context) -> Transformed:
     """Map `chunk` (text cells named by the profile's headers, plus `_line`) to the canonical model."""
-    malformed = chunk["_malformed"].notna() if "_malformed" in chunk.columns else pd.Series(False, index=chunk.index)
-    read = ctx.profile.read_columns
-    empty = ~malformed & chunk[read].isna().all(axis=1)
+    if isinstance(chunk, pd.DataFrame):
+        chunk = as_arrow(chunk)
+    size = chunk.num_rows
+    names = chunk.column_names
+    malformed = ~cells.nulls(chunk["_malformed"]) if "_malformed" in names else np.zeros(size, dtype=bool)
+    empty = ~malformed & np.logical_and.reduce([cells.nulls(chunk[c]) for c in ctx.profile.read_columns])
     header = ~malformed & _repeated_header(chunk, ctx.profile)
-    if malformed.any() or empty.any() or header.any():
-        result = transform(chunk[~malformed & ~empty & ~header], ctx)
-        set_aside = malformed | empty | header
+    set_aside = malformed | empty | header
+    if set_aside.any():
+        result = transform(chunk.filter(pa.array(~set_aside)), ctx)
         reason = np.select([malformed, header], ["malformed_row", "repeated_header"], "empty_row")
-        bad = pd.DataFrame(
-            {
-                "line": chunk.loc[set_aside, "_line"].astype("int64"),
-                "reasons": reason[set_aside.to_numpy()],
-                "identity": "",
-            }
-        )
+        lines = chunk["_line"].to_numpy()
+        bad = pd.DataFrame({"line": lines[set_aside].astype("int64"), "reasons": reason[set_aside], "identity": ""})
         quarantine = pd.concat([result.quarantine, bad], ignore_index=True).sort_values("line", kind="stable")
         result.quarantine = quarantine.reset_index(drop=True)
         return result
     profile, model = ctx.profile, load_model()
     table = profile.table
-    problems = _Problems(chunk.index)
-    out = pd.DataFrame(index=chunk.index)
+    problems = _Problems(size)
+    out: dict[str, pa.Array] = {}
     person = table.personal_columns[0]
 
     ids = _identities(chunk[profile.identity_column], ctx)
-    for reason in ids["identity_problem"].dropna().unique():
-        problems.add(ids["identity_problem"] == reason, f"{reason}:{profile.identity_column}")
-    out[person] = ids["person_key"]
+    problem = ids.columns["identity_problem"]
+    for reason in pc.unique(problem).drop_null().to_pylist():
+        problems.add(cells.truth(pc.equal(problem, reason)), f"{reason}:{profile.identity_column}")
+    out[person] = ids.columns["person_key"]
 
     for canonical, header in profile.columns.items():
         column = table.column(canonical)
-        raw = _stripped(chunk[header])
-        present = raw.notna()
+        raw = cells.trimmed(chunk[header])
+        present = ~cells.nulls(raw)
+        value: pa.Array
         if column.codes:
-            value = _by_value(raw, _coder(profile.values.get(canonical, {}), model.codes(column.codes).values()))
-            problems.add(present & value.isna(), f"unknown_code:{canonical}")
+            code = _coder(profile.values.get(canonical, {}), model.codes(column.codes).values())
+            value = cells.by_value(raw, code, pa.string())
+            problems.add(present & cells.nulls(value), f"unknown_code:{canonical}")
         elif column.type == "date":
-            value = _dates(raw, profile.file.date_formats).dt.date
-            problems.add(present & value.isna(), f"invalid_date:{canonical}")
+            value = cells.dates(raw, profile.file.date_formats)
+            problems.add(present & cells.nulls(value), f"invalid_date:{canonical}")
         elif column.type in ("int64", "float64"):
-            value = _numbers(raw, profile.file.decimal, profile.file.thousands)
-            bad = present & value.isna()
-            if column.type == "int64":
-                bad |= present & value.notna() & (value % 1 != 0)
+            number = cells.numbers(raw, profile.file.decimal, profile.file.thousands)
+            bad = present & np.isnan(number)
+            if column.type == "int64":  # a fraction, or beyond what 64 bits hold
+                bad |= present & ~np.isnan(number) & ((number % 1 != 0) | (np.abs(number) >= 2.0**63))
             problems.add(bad, f"invalid_number:{canonical}")
-            low = value < column.min if column.min is not None else pd.Series(False, index=value.index)
-            high = value > column.max if column.max is not None else pd.Series(False, index=value.index)
+            with np.errstate(invalid="ignore"):
+                low = number < column.min if column.min is not None else np.zeros(size, dtype=bool)
+                high = number > column.max if column.max is not None else np.zeros(size, dtype=bool)
             problems.add(~bad & (low | high), f"out_of_range:{canonical}")
+            value = pa.array(number, from_pandas=True)
+            if column.type == "int64":  # rows with a fraction are quarantined; the others are whole
+                value = pc.cast(value, pa.int64(), safe=False)
         elif column.type == "boolean":
-            value = _by_value(raw, lambda v: profile.booleans.get(normalise(v)))
-            problems.add(present & value.isna(), f"invalid_boolean:{canonical}")
+            value = cells.by_value(raw, lambda v: profile.booleans.get(normalise(v)), pa.bool_())
+            problems.add(present & cells.nulls(value), f"invalid_boolean:{canonical}")
         else:
             value = raw
         out[canonical] = value
         if not column.nullable:
             problems.add(~present, f"missing_value:{canonical}")
     for canonical, constant in profile.constants.items():
-        out[canonical] = constant
-    out["municipality_code"] = ctx.municipality_code
+        out[canonical] = pa.repeat(pa.scalar(constant, TYPES[table.column(canonical).type]), size)
+    out["municipality_code"] = pa.repeat(pa.scalar(ctx.municipality_code, pa.string()), size)
     if profile.area_column:
-        area_raw = chunk[profile.area_column]
-        out["area_code"] = _by_value(area_raw, lambda v: ctx.areas.get(normalise(v)) if isinstance(v, str) else None)
-        problems.add(out["area_code"].isna(), f"unknown_area:{profile.area_column}")
+        area = cells.by_value(chunk[profile.area_column], lambda v: ctx.areas.get(normalise(v)), pa.string())
+        problems.add(cells.nulls(area), f"unknown_area:{profile.area_column}")
     else:  # the extract has no areas: the municipality must be its own only area
-        out["area_code"] = ctx.areas.get(normalise(ctx.municipality_code))
-        problems.add(out["area_code"].isna(), "unknown_area:municipality_code")
+        own = ctx.areas.get(normalise(ctx.municipality_code))
+        area = pa.repeat(pa.scalar(own, pa.string()), size)
+        problems.add(np.full(size, own is None), "unknown_area:municipality_code")
+    out["area_code"] = area
     _check_dates(out, ids, ctx, problems)
-    key = list(table.key)
-    duplicated = out.duplicated(subset=key, keep=False) & out[key].notna().all(axis=1)
-    problems.add(duplicated, "duplicate_key")
+    group, missing = cells.groups([out[k] for k in table.key])
+    problems.add(cells.repeated(group) & ~missing, "duplicate_key")
 
-    reasons = None
-    if profile.extract == "referrals":
-        reasons = _reasons(chunk, out, ctx, problems)
-    bad = pd.Series(chunk.index.isin(list(problems.found)), index=chunk.index)
+    reasons = _reasons(chunk, out, ctx, problems) if profile.extract == "referrals" else None
+    good = ~problems.bad
+    lines = chunk["_line"].to_numpy().astype("int64")
+    bad_rows = np.flatnonzero(problems.bad)
     quarantine = pd.DataFrame(
         {
-            "line": chunk.loc[bad, "_line"].astype("int64"),
-            "reasons": [",".join(problems.found[i]) for i in chunk.index[bad]],
-            "identity": ids.loc[bad, "masked"],
+            "line": lines[bad_rows],
+            "reasons": [",".join(problems.found[i]) for i in bad_rows.tolist()],
+            "identity": ids.columns["masked"].take(pa.array(bad_rows)).to_pylist(),
         }
     )
-    rows = out.loc[~bad, [c for c in table.column_names if c != "batch_id"]].reset_index(drop=True)
-    good_ids = ids.loc[~bad]
-    origin = pd.DataFrame({"line": chunk.loc[~bad, "_line"].astype("int64"), "identity": good_ids["masked"]})
-    persons = good_ids.drop(columns=["identity_problem", "masked"]).drop_duplicates("person_key")
+    keep = pa.array(good)
+    columns = [c for c in table.column_names if c != "batch_id"]
+    rows = pa.table({c: out[c].cast(TYPES[table.column(c).type]) for c in columns}).filter(keep)
+    origin = pa.table({"line": pa.array(lines[good]), "identity": ids.columns["masked"].filter(keep)})
+    persons = ids.facts.iloc[np.unique(ids.codes[good])]
+    persons = persons.drop(columns=["identity_problem", "masked"]).drop_duplicates("person_key")
     if reasons is not None:
-        reasons = reasons[~bad.loc[reasons.index].to_numpy()].reset_index(drop=True)
-    return Transformed(
-        rows, persons.reset_index(drop=True), reasons, quarantine.reset_index(drop=True), origin.reset_index(drop=True)
-    )
+        rows_of, given = reasons
+        reasons = given.filter(pa.array(good[rows_of]))
+    return Transformed(rows, persons.reset_index(drop=True), reasons, quarantine, origin)
 
 
-def _check_dates(out: pd.DataFrame, ids: pd.DataFrame, ctx: Context, problems: _Problems) -> None:
+def _check_dates(out: dict[str, pa.Array], ids: _Identities, ctx: Context, problems: _Problems) -> None:
     """Dates in the future, before the person's birth, in the wrong order."""
-    dates = [c for c in out.columns if c in ctx.profile.table.column_names and _is_date(ctx, c)]
-    for column in dates:
-        values = pd.to_datetime(out[column])
-        problems.add((values > pd.Timestamp(ctx.today)).fillna(False), f"future_date:{column}")
-        born = ids["birth_year"].astype("Float64")
-        problems.add((values.dt.year < born).fillna(False).astype(bool), f"before_birth:{column}")
+    table = ctx.profile.table
+    days = {c: cells.days(v) for c, v in out.items() if c in table.column_names and table.column(c).type == "date"}
+    today = np.datetime64(ctx.today, "D")
+    born = ids.columns["birth_year"].to_numpy(zero_copy_only=False)  # float, NaN where unknown
+    for column, values in days.items():
+        known = ~np.isnat(values)
+        problems.add(known & (values > today), f"future_date:{column}")
+        year = values.astype("datetime64[Y]").astype(np.int64) + 1970
+        with np.errstate(invalid="ignore"):
+            problems.add(known & (year < born), f"before_birth:{column}")
     pairs = [
         ("received_date", "decision_date", "decision_before_receipt"),
         ("start_date", "end_date", "end_before_start"),
     ]
     for start, end, reason in pairs:
-        if start in out.columns and end in out.columns:
-            early = pd.to_datetime(out[end]) < pd.to_datetime(out[start])
-            problems.add(early.fillna(False), f"{reason}:{end}")
+        if start in days and end in days:
+            problems.add(days[end] < days[start], f"{reason}:{end}")
 
 
-def _is_date(ctx: Context, column: str) -> bool:
-    return ctx.profile.table.column(column).type == "date"
-
-
-def _reasons(chunk: pd.DataFrame, out: pd.DataFrame, ctx: Context, problems: _Problems) -> pd.DataFrame:
-    """referral_reasons rows from the profile's reason column(s); unknown labels and no reason at all are problems."""
+def _reasons(
+    chunk: pa.Table, out: dict[str, pa.Array], ctx: Context, problems: _Problems
+) -> tuple[np.ndarray, pa.Table]:
+    """referral_reasons rows from the profile's reason column(s), each with the row it came from; unknown labels
+    and no reason at all are problems."""
     profile = ctx.profile
-    given = []
+    size = chunk.num_rows
+    rows: list[np.ndarray] = []
+    labels: list[pa.Array] = []
     for column in profile.reason_columns:
-        texts = chunk[column].dropna().astype(str)
+        texts = chunk[column].combine_chunks()
         if profile.reason_separator:
-            texts = texts.str.split(profile.reason_separator, regex=False).explode().astype(str)
-        texts = texts.str.strip()
-        given.append(texts[texts != ""])
-    labels = pd.concat(given) if given else pd.Series(dtype=object)
-    code = _by_value(labels, _coder(profile.values.get("reason", {}), load_model().codes("referral_reason").values()))
-    problems.add(chunk.index.isin(labels.index[code.isna()]), "unknown_code:reason")
-    known = code.dropna()
-    problems.add(~chunk.index.isin(known.index), "missing_reason")
-    frame = pd.DataFrame({"referral_id": out.loc[known.index, "referral_id"].to_numpy(), "reason": known.to_numpy()})
-    frame.index = known.index  # the row of the chunk, so reasons of quarantined rows can be left out
-    return frame[~frame.duplicated()]
+            parts = pc.split_pattern(texts, profile.reason_separator)
+            row = pc.list_parent_indices(parts).to_numpy()
+            texts = pc.list_flatten(parts)
+        else:
+            row = np.arange(size)
+        texts = pc.utf8_trim(texts, characters=cells.WHITESPACE)
+        given = cells.truth(pc.not_equal(texts, ""))
+        rows.append(row[given])
+        labels.append(texts.filter(pa.array(given)))
+    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    label = pa.concat_arrays(labels) if labels else pa.array([], type=pa.string())
+    code = cells.by_value(
+        label, _coder(profile.values.get("reason", {}), load_model().codes("referral_reason").values()), pa.string()
+    )
+    unknown = cells.nulls(code)
+    flagged = np.zeros(size, dtype=bool)
+    flagged[row[unknown]] = True
+    problems.add(flagged, "unknown_code:reason")
+    row, code = row[~unknown], code.filter(pa.array(~unknown))
+    named = np.zeros(size, dtype=bool)
+    named[row] = True
+    problems.add(~named, "missing_reason")
+    # A reason given twice for one referral counts once (the same referral twice in a chunk is quarantined).
+    reason = cells.distinct(code)
+    first = np.sort(np.unique(row * (len(reason.values) + 1) + reason.codes, return_index=True)[1])
+    referral = out["referral_id"].take(pa.array(row[first]))
+    return row[first], pa.table({"referral_id": referral, "reason": code.take(pa.array(first))})
 
 
-def _stripped(cells: pd.Series) -> pd.Series:
-    """Cells without outer spaces; blank cells become missing."""
-    text = cells.astype("str").str.strip()
-    return text.where(text != "")
-
-
-def _repeated_header(chunk: pd.DataFrame, profile: Profile) -> pd.Series:
+def _repeated_header(chunk: pa.Table, profile: Profile) -> np.ndarray:
     """Rows whose every read cell is the column's own header (compared as `normalise` does). Columns with few
     distinct values are checked first, and later columns only on the rows still in question."""
-    candidate = pd.Series(True, index=chunk.index)
+    candidate = np.ones(chunk.num_rows, dtype=bool)
     coded = sorted(profile.columns, key=lambda c: not profile.table.column(c).codes)  # few distinct values first
     for header in (*[profile.columns[c] for c in coded], profile.identity_column):
-        cells = chunk.loc[candidate, header]
-        candidate.loc[candidate] = _by_value(cells, _is_label(header)).eq(True)
+        rows = np.flatnonzero(candidate)
+        found = cells.by_value(chunk[header].take(pa.array(rows)), _is_label(header), pa.bool_())
+        candidate[rows] = cells.truth(found)
         if not candidate.any():
             break
-    return candidate.astype(bool)
+    return candidate
 
 
 def _is_label(header: str) -> Callable[[str], bool]:
@@ -300,11 +335,3 @@ def _coder(lookup: Mapping[str, str], codes: Iterable[str]) -> Callable[[str], s
         return lookup.get(normalise(text), text if text in known else None)
 
     return code
-
-
-def _by_value(raw: pd.Series, function: Callable[[str], object]) -> pd.Series:
-    """`function` of each cell, computed once per distinct value (extracts repeat a few labels many times);
-    None where the cell is missing."""
-    codes, distinct = pd.factorize(raw, use_na_sentinel=True)
-    values = np.array([*map(function, distinct), None], dtype=object)  # code -1 (missing) takes the last
-    return pd.Series(values[codes], index=raw.index, dtype=object)

@@ -1,0 +1,120 @@
+"""Columns of text cells as Arrow arrays, and what ingest's rules need done to them, fast.
+
+Extracts repeat a few values many times (codes, dates, areas, persons), so most work is done once per distinct
+value: a column is dictionary-encoded, a function runs over its distinct values (in Python, or in pandas for
+dates and numbers, whose parsing rules are pandas'), and the results are taken back to the rows by index. Columns
+of unique values (identifiers) are only trimmed, in Arrow's kernels. Masks of rows are NumPy boolean arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# What Python's str.strip() removes: Arrow's own notion of whitespace differs (e.g. on U+001C..U+001F).
+WHITESPACE = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+
+
+@dataclass(frozen=True)
+class Distinct:
+    """A column as its distinct values and, per row, the index of its value (`len(values)` for a missing cell)."""
+
+    codes: np.ndarray
+    values: list[Any]
+
+    @property
+    def missing(self) -> np.ndarray:
+        """Rows whose cell is missing."""
+        return np.asarray(self.codes == len(self.values))
+
+    def take(self, results: pa.Array) -> pa.Array:
+        """One result per distinct value, taken back to the rows (a missing cell gets null)."""
+        return pa.concat_arrays([results, pa.nulls(1, results.type)]).take(self.codes)
+
+
+def distinct(cells: pa.Array | pa.ChunkedArray) -> Distinct:
+    """`cells` dictionary-encoded."""
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    encoded = pc.dictionary_encode(cells)
+    values = encoded.dictionary.to_pylist()
+    codes = pc.fill_null(encoded.indices, len(values)).to_numpy(zero_copy_only=False).astype(np.int64)
+    return Distinct(codes, values)
+
+
+def by_value(cells: pa.Array | pa.ChunkedArray, function: Callable[[Any], Any], type: pa.DataType) -> pa.Array:
+    """`function` of each cell, computed once per distinct value; null where the cell is missing."""
+    found = distinct(cells)
+    return found.take(pa.array([function(v) for v in found.values], type=type))
+
+
+def trimmed(cells: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Cells without outer whitespace (as `str.strip` sees it); blank cells become missing."""
+    text = pc.utf8_trim(cells, characters=WHITESPACE)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+
+
+def nulls(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Rows where `values` is missing."""
+    return np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def truth(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A boolean Arrow array as a NumPy mask (missing counts as false)."""
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def dates(cells: pa.Array, formats: tuple[str, ...]) -> pa.Array:
+    """Dates read with the first of `formats` (then ISO) that fits, as pandas reads them; null if none does."""
+    found = distinct(cells)
+    raw = pd.Series(found.values, dtype=object)
+    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    for fmt in (*formats, "%Y-%m-%d"):
+        todo = out.isna()
+        if not todo.any():
+            break
+        out[todo] = pd.to_datetime(raw[todo].str.strip(), format=fmt, errors="coerce")
+    return found.take(pa.array(out, type=pa.timestamp("ns")).cast(pa.date32()))
+
+
+def numbers(cells: pa.Array, decimal: str, thousands: str | None) -> np.ndarray:
+    """Numbers read with the profile's separators, as floats; NaN where a cell is missing or no number."""
+    found = distinct(cells)
+    text = pd.Series(found.values, dtype=object).str.strip().str.replace("\u00a0", " ")
+    if thousands:
+        text = text.str.replace(thousands, "", regex=False)
+    if decimal != ".":
+        text = text.str.replace(decimal, ".", regex=False)
+    parsed = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.append(parsed, np.nan)[found.codes]
+
+
+def days(values: pa.Array) -> np.ndarray:
+    """A date32 array as NumPy days (NaT where missing), for comparing."""
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype="datetime64[D]")
+
+
+def groups(columns: list[pa.Array]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, a number shared exactly by the rows with equal values in every column; and whether any of them is
+    missing (those rows belong to no group)."""
+    combined = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    missing = np.zeros(len(combined), dtype=bool)
+    for column in columns:
+        found = distinct(column)
+        missing |= found.missing
+        combined = combined * (len(found.values) + 1) + found.codes
+        combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)  # keep the numbers small
+    return combined, missing
+
+
+def repeated(group: np.ndarray) -> np.ndarray:
+    """Rows whose group number occurs more than once."""
+    return np.asarray(np.bincount(group)[group] > 1) if len(group) else np.zeros(0, dtype=bool)
