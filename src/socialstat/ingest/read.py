@@ -21,6 +21,7 @@ when the bytes are valid UTF-8, else Windows-1252.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -28,9 +29,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from socialstat.errors import LoadError
@@ -236,21 +239,32 @@ def _parse_block(
         skipped[first_line + row.number - 1] = why
         return "skip"
 
-    try:
-        table = pacsv.read_csv(
+    def read(encoding: str, cell: pa.DataType, handler: Any) -> pa.Table:
+        return pacsv.read_csv(
             io.BytesIO(block),
             read_options=pacsv.ReadOptions(
                 encoding=encoding, column_names=names, use_threads=False, block_size=len(block) + 1
             ),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=False, invalid_row_handler=invalid_row
+                delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=False, invalid_row_handler=handler
             ),
             convert_options=pacsv.ConvertOptions(
-                include_columns=wanted, column_types={c: pa.string() for c in wanted}, strings_can_be_null=True
+                include_columns=wanted, column_types=dict.fromkeys(wanted, cell), strings_can_be_null=True
             ),
         )
-    except pa.ArrowInvalid as exc:
-        raise ExtractError(f"{source}: a malformed row at or after line {first_line}: {_arrow_reason(exc)}") from None
+
+    table = None
+    if _codec(encoding) in SINGLE_BYTE:  # fast: cut the bytes, then decode the cells (Arrow's decoding is slow)
+        with contextlib.suppress(pa.ArrowInvalid):  # a line to set aside: the careful way below
+            table = read("utf8", pa.binary(), None)
+            table = pa.table({c: _decoded(table[c], encoding) for c in table.column_names})
+    if table is None:
+        try:
+            table = read(encoding, pa.string(), invalid_row)
+        except pa.ArrowInvalid as exc:
+            raise ExtractError(
+                f"{source}: a malformed row at or after line {first_line}: {_arrow_reason(exc)}"
+            ) from None
     physical = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
     if table.num_rows + len(skipped) != physical:  # a quote left open swallowed line breaks
         raise ExtractError(
@@ -262,6 +276,18 @@ def _parse_block(
     lines = every[~np.isin(every, list(skipped))] if skipped else every  # rows take the lines not set aside
     table = table.append_column("_line", pa.array(lines))
     return _with_malformed(table, sorted((n, why) for n, why in skipped.items() if why))
+
+
+def _decoded(cells: pa.ChunkedArray, encoding: str) -> pa.Array:
+    """Cells of a single-byte encoding as text: as they are when every byte is ASCII, else each distinct value
+    decoded once (the file was checked to decode, see `check_encoding`)."""
+    cells = cells.combine_chunks()
+    data = cells.buffers()[2]
+    if data is None or not bytes(data).isascii():
+        encoded = pc.dictionary_encode(cells)
+        texts = pa.array([v.decode(encoding) for v in encoded.dictionary.to_pylist()], pa.string())
+        return texts.take(encoded.indices)
+    return cells.cast(pa.string())
 
 
 def _with_malformed(table: pa.Table, malformed: list[tuple[int, str]]) -> pa.Table:

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from socialstat.errors import ConfigurationError, LoadError
+from socialstat.ingest.ahead import ahead
 from socialstat.ingest.check import area_lookup
 from socialstat.ingest.profile import Profile
 from socialstat.ingest.read import Progress, read_extract
@@ -222,9 +223,11 @@ def _stage_file(
     result.encoding = opened.encoding
     batch = stage.batch(table, str(result.batch_id))
     batch.sha256 = sha
-    for chunk in chunks:
-        result.rows_read += len(chunk)
-        batch.add(transform(chunk, context))
+    # Reading, transforming and staging overlap: each runs one chunk ahead of the next in a thread of its own.
+    transformed = ((len(chunk), transform(chunk, context)) for chunk in ahead(chunks))
+    for rows, done in ahead(transformed):
+        result.rows_read += rows
+        batch.add(done)
         if progress:
             progress(path.name, opened.progress)
     batch.set_aside_duplicates(staged)

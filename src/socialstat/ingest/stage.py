@@ -26,6 +26,7 @@ import pyarrow as pa
 from socialstat.ingest.transform import Transformed
 from socialstat.model import load_model
 from socialstat.model.spec import Table
+from socialstat.store import backends
 from socialstat.store.backends import require
 from socialstat.store.connect import Store
 from socialstat.store.schema import ibis_schema
@@ -42,8 +43,7 @@ class Stage:
         self.store = store
         store.lock("ingest")  # one run at a time uses the staging schema (on a shared server, others wait)
         try:
-            store.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-            store.execute(f"CREATE SCHEMA {SCHEMA}")
+            self.location = backends.open_stage(store.kind, store.backend, SCHEMA)
             model = load_model()
             self._create("quarantine", ibis_schema(model.table("quarantine")))
             persons = ibis_schema(model.table("persons"))
@@ -54,16 +54,16 @@ class Stage:
             raise
 
     def _create(self, name: str, schema: ibis.Schema) -> None:
-        self.store.backend.create_table(name, schema=schema, database=SCHEMA)
+        self.store.backend.create_table(name, schema=schema, database=self.location)
 
     def table(self, name: str) -> ibis.Table:
         """A staged table."""
-        return self.store.table(name, schema=SCHEMA)
+        return self.store.backend.table(name, database=self.location)
 
     def drop(self) -> None:
         """Remove the stage and everything in it, and let the next run in."""
         try:
-            self.store.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+            backends.close_stage(self.store.kind, self.store.backend, SCHEMA)
         finally:
             self.store.unlock("ingest")
 
@@ -157,14 +157,14 @@ class StagedBatch:
             store.backend.drop_table(name, force=True)
 
     def counts(self) -> tuple[int, int]:
-        """Rows that will load, and referral reasons with them."""
-        rows = int(self.stage.table(self.rows).count().execute())
-        reasons = int(self._reasons().count().execute()) if self.table.name == "referrals" else 0
-        return rows, reasons
+        """Rows that will load, and referral reasons with them.
 
-    def _reasons(self) -> ibis.Table:
-        reasons = self.stage.table(self.reasons).distinct()
-        return reasons.semi_join(self.stage.table(self.rows).select("referral_id"), "referral_id")
+        The staged reasons are exactly those of the staged referrals, each once: a chunk's transformation keeps
+        a reason given twice once and leaves out the reasons of the rows it quarantines, and a referral twice in
+        the batch or already in the store is set aside with its reasons (`set_aside_duplicates`)."""
+        rows = int(self.stage.table(self.rows).count().execute())
+        reasons = int(self.stage.table(self.reasons).count().execute()) if self.table.name == "referrals" else 0
+        return rows, reasons
 
     def publish(self, record: dict[str, Any]) -> int:
         """Copy the batch into the canonical tables, its quarantine and its new persons, and record it (inside the
@@ -172,7 +172,7 @@ class StagedBatch:
         store = self.stage.store
         store.insert(self.table.name, self.stage.table(self.rows).select(*self.table.column_names))
         if self.table.name == "referrals":
-            store.insert("referral_reasons", self._reasons())
+            store.insert("referral_reasons", self.stage.table(self.reasons))
         quarantine = self.stage.table("quarantine")
         store.insert("quarantine", quarantine.filter(quarantine.batch_id == self.batch_id))
         new_persons = store.insert("persons", self._new_persons())

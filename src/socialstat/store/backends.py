@@ -132,6 +132,33 @@ def append_arrow(kind: str, backend: Any, name: str, schema: str | None, data: p
             con.unregister(view)
 
 
+def open_stage(kind: str, backend: Any, name: str) -> str | tuple[str, str]:
+    """A fresh, empty place called `name` for ingest's staging tables (and what ibis calls its `database`).
+
+    DuckDB: an in-memory database attached to the store's connection, so staging does not write the store's
+    file; under its memory cap DuckDB moves blocks to its own temporary folder next to the file (`<file>.tmp`)
+    and deletes them, and nothing of it outlives the process. PostgreSQL: a schema of the store, dropped at the
+    end of the run (and by the next run, after a crash). A schema of that name that an earlier version left in
+    a DuckDB file is dropped too.
+    """
+    if kind == "duckdb":
+        backend.con.execute(f"DETACH DATABASE IF EXISTS {quoted(name)}")
+        backend.con.execute(f"DROP SCHEMA IF EXISTS {quoted(name)} CASCADE")
+        backend.con.execute(f"ATTACH ':memory:' AS {quoted(name)}")
+        return (name, "main")
+    execute(kind, backend, f"DROP SCHEMA IF EXISTS {quoted(name)} CASCADE")
+    execute(kind, backend, f"CREATE SCHEMA {quoted(name)}")
+    return name
+
+
+def close_stage(kind: str, backend: Any, name: str) -> None:
+    """Remove ingest's staging place `name` and everything in it."""
+    if kind == "duckdb":
+        backend.con.execute(f"DETACH DATABASE IF EXISTS {quoted(name)}")
+    else:
+        execute(kind, backend, f"DROP SCHEMA IF EXISTS {quoted(name)} CASCADE")
+
+
 def read_parquet(kind: str, backend: Any, files: Sequence[str]) -> ibis.Table:
     """Parquet files as a relation of the backend with a 0-based `file_row_number` (the row within the files,
     in order). DuckDB and Spark read the files where they lie; PostgreSQL gets them copied into a temporary

@@ -52,6 +52,7 @@ class Store:
         self.backend = backend
         self.url = safe_url(url)  # for messages: a password never shows
         self.kind = kind
+        self._transactions = 0  # how deep in `transaction` blocks
 
     @property
     def info(self) -> BackendInfo:
@@ -69,12 +70,12 @@ class Store:
     def insert(self, name: str, data: pd.DataFrame | pa.Table | ibis.Table, *, schema: str | None = None) -> int:
         """Append rows (a frame, an Arrow table or an expression) to table `name`; the number appended.
 
-        An empty source is not sent to the backend, and the table's count is checked afterwards: DuckDB 1.4 and
-        1.5 silently drop an append of more than one row group (122 880 rows) that follows an empty append to
-        the same table in the same transaction (fixed in DuckDB 2.0, which ibis 12 cannot use yet). A count
-        that does not add up raises StoreError, so the transaction rolls back rather than lose rows. Backends
-        without the defect (BackendInfo.count_appends) are not counted: on a shared server another session's
-        commit would spoil the count.
+        An empty source is not sent to the backend, and inside a transaction the table's count is checked
+        afterwards: DuckDB 1.4 and 1.5 silently drop an append of more than one row group (122 880 rows) that
+        follows an empty append to the same table in the same transaction (fixed in DuckDB 2.0, which ibis 12
+        cannot use yet). A count that does not add up raises StoreError, so the transaction rolls back rather
+        than lose rows. Backends without the defect (BackendInfo.count_appends) are not counted: on a shared
+        server another session's commit would spoil the count.
         """
         if isinstance(data, ibis.Table):
             n = int(data.count().execute())
@@ -84,12 +85,13 @@ class Store:
                 data = pa.Table.from_pandas(data, preserve_index=False)  # much faster than Python objects
         if n == 0:
             return 0
-        before = self._count(name, schema) if self.info.count_appends else 0
+        counted = self.info.count_appends and self._transactions > 0
+        before = self._count(name, schema) if counted else 0
         if isinstance(data, pa.Table):
             backends.append_arrow(self.kind, self.backend, name, schema, data)
         else:
             self.backend.insert(name, data, database=schema)
-        if self.info.count_appends and (added := self._count(name, schema) - before) != n:
+        if counted and (added := self._count(name, schema) - before) != n:
             raise StoreError(f"appending {n} rows to {name} added {added}; nothing of this run was kept")
         return n
 
@@ -146,8 +148,12 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Run the block atomically: everything is committed, or on any exception nothing is."""
-        with backends.transaction(self.kind, self.backend):
-            yield
+        self._transactions += 1
+        try:
+            with backends.transaction(self.kind, self.backend):
+                yield
+        finally:
+            self._transactions -= 1
 
     def close(self) -> None:
         """Close the connection (a Spark session stays for the process: it is slow to start, and one per process)."""
