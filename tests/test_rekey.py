@@ -40,7 +40,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             ingest_files(store, files, profile, "1407", Pseudonymiser(load_secret(key_file=old)), today=TODAY)
             for file in files:
                 for chunk in read_extract(file, profile)[1]:
-                    numbers.update(chunk[profile.identity_column].dropna())
+                    numbers.update(n for n in chunk[profile.identity_column].to_pylist() if n is not None)
     (root / "numbers.txt").write_text("\n".join(sorted(numbers)) + "\n", encoding="utf-8")
     return {"root": root, "old": old, "new": new, "numbers": root / "numbers.txt"}
 

@@ -198,32 +198,50 @@ def _read_csv(path: Path, profile: Profile) -> tuple[Opened, Iterator[pa.Table]]
 
     def chunks() -> Iterator[pa.Table]:
         line = f.header_row + 1
-        for block in _blocks(path, start):
+        for block, lines in _blocks(path, start):
             progress.done += len(block)
-            table = _parse_block(block, line, names, wanted, encoding, f.delimiter, path.name)
+            table = _parse_block(block, line, lines, names, wanted, encoding, f.delimiter, path.name)
             yield table.rename_columns([rename.get(c, c) for c in table.column_names])
-            line += block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+            line += lines
 
     return Opened(encoding, headers, progress), chunks()
 
 
-def _blocks(path: Path, start: int) -> Iterator[bytes]:
-    """The file from byte `start` in blocks of about `BLOCK_BYTES`, each ending at a line break (or the end)."""
+def _blocks(path: Path, start: int) -> Iterator[tuple[memoryview, int]]:
+    """The file from byte `start` in blocks of about `BLOCK_BYTES`, each ending at a line break (or the end), with
+    the number of lines in each. One buffer is read into and reused (a block is parsed before the next is read,
+    and Arrow copies what it keeps), so no block is copied."""
+    buffer = bytearray(BLOCK_BYTES)
+    carry = 0  # bytes of a line begun at the end of the last block, moved to the front
     with path.open("rb") as fh:
         fh.seek(start)
-        carry = b""
-        while data := fh.read(BLOCK_BYTES):
-            block = carry + data
-            cut = block.rfind(b"\n") + 1
-            block, carry = block[:cut], block[cut:]
-            if block:
-                yield block
-        if carry:
-            yield carry
+        while True:
+            if carry == len(buffer):  # one line longer than the buffer: let it grow
+                buffer.extend(bytes(len(buffer)))
+            read = fh.readinto(memoryview(buffer)[carry:])
+            size = carry + read
+            if read == 0:
+                if carry:  # the last line, without its line break
+                    with memoryview(buffer) as view, view[:carry] as block:
+                        yield block, buffer.count(b"\n", 0, carry) + 1
+                return
+            cut = buffer.rfind(b"\n", 0, size) + 1
+            if cut:
+                with memoryview(buffer) as view, view[:cut] as block:
+                    yield block, buffer.count(b"\n", 0, cut)
+            buffer[: size - cut] = buffer[cut:size]
+            carry = size - cut
 
 
 def _parse_block(
-    block: bytes, first_line: int, names: list[str], wanted: list[str], encoding: str, delimiter: str, source: str
+    block: memoryview,
+    first_line: int,
+    physical: int,
+    names: list[str],
+    wanted: list[str],
+    encoding: str,
+    delimiter: str,
+    source: str,
 ) -> pa.Table:
     """One block of whole lines as text cells of the `wanted` columns, with `_line` and `_malformed`.
 
@@ -241,7 +259,7 @@ def _parse_block(
 
     def read(encoding: str, cell: pa.DataType, handler: Any) -> pa.Table:
         return pacsv.read_csv(
-            io.BytesIO(block),
+            pa.BufferReader(pa.py_buffer(block)),
             read_options=pacsv.ReadOptions(
                 encoding=encoding, column_names=names, use_threads=False, block_size=len(block) + 1
             ),
@@ -265,7 +283,6 @@ def _parse_block(
             raise ExtractError(
                 f"{source}: a malformed row at or after line {first_line}: {_arrow_reason(exc)}"
             ) from None
-    physical = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
     if table.num_rows + len(skipped) != physical:  # a quote left open swallowed line breaks
         raise ExtractError(
             f"{source}: lines {first_line}-{first_line + physical - 1} hold {physical} lines, but only "
@@ -283,11 +300,11 @@ def _decoded(cells: pa.ChunkedArray, encoding: str) -> pa.Array:
     decoded once (the file was checked to decode, see `check_encoding`)."""
     cells = cells.combine_chunks()
     data = cells.buffers()[2]
-    if data is None or not bytes(data).isascii():
+    if data is not None and np.frombuffer(data, dtype=np.uint8).max(initial=0) >= 0x80:
         encoded = pc.dictionary_encode(cells)
         texts = pa.array([v.decode(encoding) for v in encoded.dictionary.to_pylist()], pa.string())
         return texts.take(encoded.indices)
-    return cells.cast(pa.string())
+    return cells.cast(pa.string())  # all ASCII, the same in UTF-8
 
 
 def _with_malformed(table: pa.Table, malformed: list[tuple[int, str]]) -> pa.Table:
