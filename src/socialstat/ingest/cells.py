@@ -37,6 +37,17 @@ class Distinct:
         """One result per distinct value, taken back to the rows (a missing cell gets null)."""
         return pa.concat_arrays([results, pa.nulls(1, results.type)]).take(self.codes)
 
+    def map(self, function: Callable[[Any], Any], type: pa.DataType) -> pa.Array:
+        """`function` of each row's value, computed once per distinct value; null where the cell is missing."""
+        return self.take(pa.array([function(v) for v in self.values], type=type))
+
+    def trimmed(self) -> Distinct:
+        """The values without outer whitespace (as `str.strip` sees it); blank cells become missing."""
+        values = [v.strip() for v in self.values]
+        blank = np.array([not v for v in values] + [True])
+        codes = np.where(blank[self.codes], len(values), self.codes) if blank[:-1].any() else self.codes
+        return Distinct(codes, values)
+
 
 def distinct(cells: pa.Array | pa.ChunkedArray) -> Distinct:
     """`cells` dictionary-encoded."""
@@ -50,12 +61,12 @@ def distinct(cells: pa.Array | pa.ChunkedArray) -> Distinct:
 
 def by_value(cells: pa.Array | pa.ChunkedArray, function: Callable[[Any], Any], type: pa.DataType) -> pa.Array:
     """`function` of each cell, computed once per distinct value; null where the cell is missing."""
-    found = distinct(cells)
-    return found.take(pa.array([function(v) for v in found.values], type=type))
+    return distinct(cells).map(function, type)
 
 
 def trimmed(cells: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Cells without outer whitespace (as `str.strip` sees it); blank cells become missing."""
+    """Cells without outer whitespace (as `str.strip` sees it); blank cells become missing. For columns of
+    unique values; `Distinct.trimmed` for columns that repeat values."""
     text = pc.utf8_trim(cells, characters=WHITESPACE)
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
@@ -72,9 +83,8 @@ def truth(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def dates(cells: pa.Array, formats: tuple[str, ...]) -> pa.Array:
+def dates(found: Distinct, formats: tuple[str, ...]) -> pa.Array:
     """Dates read with the first of `formats` (then ISO) that fits, as pandas reads them; null if none does."""
-    found = distinct(cells)
     raw = pd.Series(found.values, dtype=object)
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     for fmt in (*formats, "%Y-%m-%d"):
@@ -85,9 +95,8 @@ def dates(cells: pa.Array, formats: tuple[str, ...]) -> pa.Array:
     return found.take(pa.array(out, type=pa.timestamp("ns")).cast(pa.date32()))
 
 
-def numbers(cells: pa.Array, decimal: str, thousands: str | None) -> np.ndarray:
+def numbers(found: Distinct, decimal: str, thousands: str | None) -> np.ndarray:
     """Numbers read with the profile's separators, as floats; NaN where a cell is missing or no number."""
-    found = distinct(cells)
     text = pd.Series(found.values, dtype=object).str.strip().str.replace("\u00a0", " ")
     if thousands:
         text = text.str.replace(thousands, "", regex=False)
@@ -111,10 +120,11 @@ def groups(columns: list[pa.Array]) -> tuple[np.ndarray, np.ndarray]:
         found = distinct(column)
         missing |= found.missing
         combined = combined * (len(found.values) + 1) + found.codes
-        combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)  # keep the numbers small
+        if len(columns) > 1:  # numbered again from 0, so that they stay below the number of rows
+            combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
     return combined, missing
 
 
 def repeated(group: np.ndarray) -> np.ndarray:
-    """Rows whose group number occurs more than once."""
+    """Rows whose group number (small and not negative) occurs more than once."""
     return np.asarray(np.bincount(group)[group] > 1) if len(group) else np.zeros(0, dtype=bool)

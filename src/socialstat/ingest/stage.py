@@ -24,7 +24,6 @@ from typing import Any
 
 import ibis
 import pandas as pd
-import pyarrow as pa
 
 from socialstat.ingest.transform import Transformed
 from socialstat.model import load_model
@@ -83,12 +82,17 @@ class StagedBatch:
         self.key = list(table.key)
         self.rows, self.reasons = (f"{part}_{batch_id.replace('-', '_')}" for part in ("rows", "reasons"))
         schema = ibis_schema(table)
-        # The canonical columns, and each row's line and masked identity for the batch-wide rules.
-        staged = {**{c: schema[c] for c in table.column_names}, "_line": "int64", "_identity": "string"}
+        # The canonical columns but batch_id (added when published), and each row's line and masked identity for
+        # the batch-wide rules.
+        staged = {
+            **{c: schema[c] for c in table.column_names if c != "batch_id"},
+            "_line": "int64",
+            "_identity": "string",
+        }
         stage._create(self.rows, ibis.schema(staged))
         if table.name == "referrals":
             reasons = ibis_schema(load_model().table("referral_reasons"))
-            stage._create(self.reasons, reasons)
+            stage._create(self.reasons, ibis.schema({c: reasons[c] for c in reasons.names if c != "batch_id"}))
         self.quarantined = 0
         self.reason_counts: dict[str, int] = {}
         self.sha256 = ""
@@ -97,15 +101,13 @@ class StagedBatch:
         """Stage one chunk: its good rows (with their lines), persons and reasons, and its quarantined rows."""
         store = self.stage.store
         if done.rows.num_rows:
-            batch = pa.repeat(pa.scalar(self.batch_id), done.rows.num_rows)
-            rows = done.rows.append_column("batch_id", batch)
-            rows = rows.append_column("_line", done.origin["line"]).append_column("_identity", done.origin["identity"])
+            rows = done.rows.append_column("_line", done.origin["line"])
+            rows = rows.append_column("_identity", done.origin["identity"])
             store.insert(self.rows, rows, schema=SCHEMA)
             persons = done.persons[["person_key", *PERSON_FACTS]].assign(batch_id=self.batch_id)
             store.insert("persons", persons, schema=SCHEMA)
         if done.reasons is not None and done.reasons.num_rows:
-            reasons = done.reasons.append_column("batch_id", pa.repeat(pa.scalar(self.batch_id), done.reasons.num_rows))
-            store.insert(self.reasons, reasons, schema=SCHEMA)
+            store.insert(self.reasons, done.reasons, schema=SCHEMA)
         self._quarantine(done.quarantine)
 
     def _quarantine(self, rows: pd.DataFrame) -> None:
@@ -173,9 +175,12 @@ class StagedBatch:
         """Copy the batch into the canonical tables, its quarantine and its new persons, and record it (inside the
         caller's transaction); the new persons."""
         store = self.stage.store
-        store.insert(self.table.name, self.stage.table(self.rows).select(*self.table.column_names))
+        batch = ibis.literal(self.batch_id)
+        store.insert(
+            self.table.name, self.stage.table(self.rows).mutate(batch_id=batch).select(self.table.column_names)
+        )
         if self.table.name == "referrals":
-            store.insert("referral_reasons", self.stage.table(self.reasons))
+            store.insert("referral_reasons", self.stage.table(self.reasons).mutate(batch_id=batch))
         quarantine = self.stage.table("quarantine")
         store.insert("quarantine", quarantine.filter(quarantine.batch_id == self.batch_id))
         new_persons = store.insert("persons", self._new_persons())

@@ -95,13 +95,17 @@ class _Problems:
 
 @dataclass
 class _Identities:
-    """Each row's person: key, facts and masked number (taken from one parse per distinct number)."""
+    """Each row's person (taken from one parse per distinct number)."""
 
-    columns: dict[str, pa.Array]  # person_key, birth_year, sex, identity_kind, identity_problem, masked
+    keys: pa.Array  # person_key, null where the number was refused
+    masked: pa.Array  # the number masked ("" for an empty cell)
+    born: np.ndarray  # birth year, NaN where unknown
+    problems: dict[str, np.ndarray]  # why a number was refused -> the rows it was refused for
     codes: np.ndarray  # per row, its distinct number (`len` of the distinct values for an empty cell)
     facts: pd.DataFrame  # one row per distinct number, then one for the empty cell
 
 
+PARSED = ("date", "int64", "float64", "boolean")  # column types read from text (besides coded columns)
 IDENTITY_FACTS = ["person_key", "birth_year", "sex", "identity_kind", "identity_problem", "masked"]
 
 
@@ -115,10 +119,18 @@ def _identities(texts: pa.Array, ctx: Context) -> _Identities:
     facts = [parsed.get(text) or _identity(text, ctx) for text in found.values]
     facts.append((None, None, None, None, "missing_value", ""))  # an empty cell
     table = pd.DataFrame(facts, columns=IDENTITY_FACTS).astype({"birth_year": "Int64"})
-    arrow = pa.Table.from_pandas(table, preserve_index=False)
-    codes = pa.array(found.codes)
-    columns = {c: arrow[c].combine_chunks().take(codes) for c in IDENTITY_FACTS}
-    return _Identities(columns, found.codes, table)
+    codes = found.codes
+    take = pa.array(codes)
+    problem, reasons = pd.factorize(table["identity_problem"])  # -1 where the number is good
+    per_row = problem[codes]
+    return _Identities(
+        keys=pa.array(table["person_key"], pa.string()).take(take),
+        masked=pa.array(table["masked"], pa.string()).take(take),
+        born=table["birth_year"].to_numpy(dtype=float, na_value=np.nan)[codes],
+        problems={str(reason): per_row == i for i, reason in enumerate(reasons)},
+        codes=codes,
+        facts=table,
+    )
 
 
 def _identity(text: str, ctx: Context) -> tuple[object, ...]:
@@ -162,49 +174,26 @@ def transform(chunk: pa.Table | pd.DataFrame, ctx: Context) -> Transformed:
         quarantine = pd.concat([result.quarantine, bad], ignore_index=True).sort_values("line", kind="stable")
         result.quarantine = quarantine.reset_index(drop=True)
         return result
-    profile, model = ctx.profile, load_model()
+    profile = ctx.profile
     table = profile.table
     problems = _Problems(size)
     out: dict[str, pa.Array] = {}
     person = table.personal_columns[0]
 
     ids = _identities(chunk[profile.identity_column], ctx)
-    problem = ids.columns["identity_problem"]
-    for reason in pc.unique(problem).drop_null().to_pylist():
-        problems.add(cells.truth(pc.equal(problem, reason)), f"{reason}:{profile.identity_column}")
-    out[person] = ids.columns["person_key"]
+    for why, refused in ids.problems.items():
+        problems.add(refused, f"{why}:{profile.identity_column}")
+    out[person] = ids.keys
 
     for canonical, header in profile.columns.items():
         column = table.column(canonical)
-        raw = cells.trimmed(chunk[header])
-        present = ~cells.nulls(raw)
-        value: pa.Array
-        if column.codes:
-            code = _coder(profile.values.get(canonical, {}), model.codes(column.codes).values())
-            value = cells.by_value(raw, code, pa.string())
-            problems.add(present & cells.nulls(value), f"unknown_code:{canonical}")
-        elif column.type == "date":
-            value = cells.dates(raw, profile.file.date_formats)
-            problems.add(present & cells.nulls(value), f"invalid_date:{canonical}")
-        elif column.type in ("int64", "float64"):
-            number = cells.numbers(raw, profile.file.decimal, profile.file.thousands)
-            bad = present & np.isnan(number)
-            if column.type == "int64":  # a fraction, or beyond what 64 bits hold
-                bad |= present & ~np.isnan(number) & ((number % 1 != 0) | (np.abs(number) >= 2.0**63))
-            problems.add(bad, f"invalid_number:{canonical}")
-            with np.errstate(invalid="ignore"):
-                low = number < column.min if column.min is not None else np.zeros(size, dtype=bool)
-                high = number > column.max if column.max is not None else np.zeros(size, dtype=bool)
-            problems.add(~bad & (low | high), f"out_of_range:{canonical}")
-            value = pa.array(number, from_pandas=True)
-            if column.type == "int64":  # rows with a fraction are quarantined; the others are whole
-                value = pc.cast(value, pa.int64(), safe=False)
-        elif column.type == "boolean":
-            value = cells.by_value(raw, lambda v: profile.booleans.get(normalise(v)), pa.bool_())
-            problems.add(present & cells.nulls(value), f"invalid_boolean:{canonical}")
-        else:
-            value = raw
-        out[canonical] = value
+        if column.codes or column.type in PARSED:  # values repeat: worked on once per distinct value
+            found = cells.distinct(chunk[header]).trimmed()
+            present = ~found.missing
+            out[canonical] = _parsed(found, present, canonical, ctx, problems)
+        else:  # identifiers, unique: trimmed in Arrow
+            out[canonical] = cells.trimmed(chunk[header])
+            present = ~cells.nulls(out[canonical])
         if not column.nullable:
             problems.add(~present, f"missing_value:{canonical}")
     for canonical, constant in profile.constants.items():
@@ -230,13 +219,13 @@ def transform(chunk: pa.Table | pd.DataFrame, ctx: Context) -> Transformed:
         {
             "line": lines[bad_rows],
             "reasons": [",".join(problems.found[i]) for i in bad_rows.tolist()],
-            "identity": ids.columns["masked"].take(pa.array(bad_rows)).to_pylist(),
+            "identity": ids.masked.take(pa.array(bad_rows)).to_pylist(),
         }
     )
     keep = pa.array(good)
     columns = [c for c in table.column_names if c != "batch_id"]
     rows = pa.table({c: out[c].cast(TYPES[table.column(c).type]) for c in columns}).filter(keep)
-    origin = pa.table({"line": pa.array(lines[good]), "identity": ids.columns["masked"].filter(keep)})
+    origin = pa.table({"line": pa.array(lines[good]), "identity": ids.masked.filter(keep)})
     persons = ids.facts.iloc[np.unique(ids.codes[good])]
     persons = persons.drop(columns=["identity_problem", "masked"]).drop_duplicates("person_key")
     if reasons is not None:
@@ -245,12 +234,43 @@ def transform(chunk: pa.Table | pd.DataFrame, ctx: Context) -> Transformed:
     return Transformed(rows, persons.reset_index(drop=True), reasons, quarantine, origin)
 
 
+def _parsed(found: cells.Distinct, present: np.ndarray, canonical: str, ctx: Context, problems: _Problems) -> pa.Array:
+    """A coded, date, number or yes/no column's values; a present value that cannot be read is a problem."""
+    profile = ctx.profile
+    column = profile.table.column(canonical)
+    size = len(present)
+    if column.codes:
+        code = _coder(profile.values.get(canonical, {}), load_model().codes(column.codes).values())
+        value = found.map(code, pa.string())
+        problems.add(present & cells.nulls(value), f"unknown_code:{canonical}")
+    elif column.type == "date":
+        value = cells.dates(found, profile.file.date_formats)
+        problems.add(present & cells.nulls(value), f"invalid_date:{canonical}")
+    elif column.type == "boolean":
+        value = found.map(lambda v: profile.booleans.get(normalise(v)), pa.bool_())
+        problems.add(present & cells.nulls(value), f"invalid_boolean:{canonical}")
+    else:
+        number = cells.numbers(found, profile.file.decimal, profile.file.thousands)
+        bad = present & np.isnan(number)
+        if column.type == "int64":  # a fraction, or beyond what 64 bits hold
+            bad |= present & ~np.isnan(number) & ((number % 1 != 0) | (np.abs(number) >= 2.0**63))
+        problems.add(bad, f"invalid_number:{canonical}")
+        with np.errstate(invalid="ignore"):
+            low = number < column.min if column.min is not None else np.zeros(size, dtype=bool)
+            high = number > column.max if column.max is not None else np.zeros(size, dtype=bool)
+        problems.add(~bad & (low | high), f"out_of_range:{canonical}")
+        value = pa.array(number, from_pandas=True)
+        if column.type == "int64":  # rows with a fraction are quarantined; the others are whole
+            value = pc.cast(value, pa.int64(), safe=False)
+    return value
+
+
 def _check_dates(out: dict[str, pa.Array], ids: _Identities, ctx: Context, problems: _Problems) -> None:
     """Dates in the future, before the person's birth, in the wrong order."""
     table = ctx.profile.table
     days = {c: cells.days(v) for c, v in out.items() if c in table.column_names and table.column(c).type == "date"}
     today = np.datetime64(ctx.today, "D")
-    born = ids.columns["birth_year"].to_numpy(zero_copy_only=False)  # float, NaN where unknown
+    born = ids.born
     for column, values in days.items():
         known = ~np.isnat(values)
         problems.add(known & (values > today), f"future_date:{column}")
