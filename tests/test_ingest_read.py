@@ -80,6 +80,17 @@ def test_windows_1252_declared_utf8_names_the_byte_and_line(tmp_path: Path) -> N
         check_encoding(path, "utf-8")
 
 
+@pytest.mark.parametrize("offset", [0, 5, 2 << 20])  # in the first block, and in a later one
+def test_a_byte_windows_1252_leaves_undefined_is_named_with_its_line(tmp_path: Path, offset: int) -> None:
+    path = tmp_path / "x.csv"
+    head = ("a;b\r\n" + "ok;ok\r\n" * (offset // 7 + 1)).encode("cp1252")
+    path.write_bytes(head + b"b\x8dr;x\r\n" + "ä;ö\r\n".encode("cp1252"))
+    line = head.count(b"\n") + 1
+    with pytest.raises(ExtractError, match=rf"x\.csv: not valid windows-1252 at byte {len(head) + 1} \(line {line}\)"):
+        check_encoding(path, "windows-1252")
+    assert check_encoding(path, "latin-1") == "latin-1"  # every byte is a Latin-1 character
+
+
 def test_detect_takes_utf8_with_or_without_bom(tmp_path: Path) -> None:
     plain = tmp_path / "p.csv"
     plain.write_bytes("a;b\nå;ä\n".encode())

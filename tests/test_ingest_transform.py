@@ -178,3 +178,24 @@ def test_any_cells_reconcile_and_never_show_a_number(rows: list[tuple[str | None
         assert number not in shown
         assert f"{number[:8]}-{number[8:]}" not in shown
         assert f"{number[2:8]}-{number[8:]}" not in shown
+
+
+def test_reasons_in_one_column_split_at_a_separator() -> None:
+    from dataclasses import replace
+
+    profile = replace(load_profile("treserva-referrals"), reason_columns=("Skäl 1",), reason_separator=",")
+    context = replace(_context(), profile=profile)
+    rows = [
+        [*GOOD[:8], " Skolproblem, Förälders missbruk ,skolproblem,, ", None, None],  # one twice, blanks between
+        ["R2", B, *GOOD[2:8], "Skolproblem, Telefonsamtal", None, None],  # an unknown label
+        ["R3", B, *GOOD[2:8], " , ", None, None],  # only blanks: no reason
+        ["R4", B, *GOOD[2:8], "Barnets kriminalitet", None, None],
+    ]
+    result = transform(_chunk(rows), context)
+    assert list(zip(result.reasons["referral_id"], result.reasons["reason"], strict=True)) == [
+        ("R1", "school_problems"),
+        ("R1", "parent_substance_abuse"),
+        ("R4", "child_criminality"),
+    ]
+    assert list(result.quarantine["reasons"]) == ["unknown_code:reason", "missing_reason"]
+    assert list(result.rows["referral_id"]) == ["R1", "R4"]

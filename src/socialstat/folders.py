@@ -5,8 +5,9 @@ written where a reader would find it. The hidden siblings are named ``.NAME.part
 and ``.NAME.old-PID-XXXXXXXX`` (a replaced folder, moved aside before the new one takes its place, so that it is
 never deleted where a reader would see it half gone). A process killed outright (SIGKILL) cannot remove its own:
 the next write of the same folder removes those whose process is no longer running on this machine, and puts a
-folder moved aside back if its replacement never arrived. (Nothing is fsync'd: after a power loss the file
-system's own journal decides what is left.)
+folder moved aside back if its replacement never arrived. The same goes for ``.NAME.stage-PID-XXXXXXXX``, where
+ingest lets DuckDB spill its stage beside a store file (store.backends.open_stage). (Nothing is fsync'd: after
+a power loss the file system's own journal decides what is left.)
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def clear_leftovers(out: Path) -> list[Path]:
     for path in sorted(out.parent.glob(f".{out.name}.*-*-*")):
         kind, _, rest = path.name[len(out.name) + 2 :].partition("-")
         pid = rest.partition("-")[0]
-        if kind not in {"partial", "old"} or not pid.isdigit() or _running(int(pid)):
+        if kind not in {"partial", "old", "stage"} or not pid.isdigit() or _running(int(pid)):
             continue
         if kind == "old" and not out.exists():  # killed between moving it aside and putting the new one in place
             os.rename(path, out)

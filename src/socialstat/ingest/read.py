@@ -108,8 +108,10 @@ def check_encoding(path: Path, declared: str) -> str:
 
 def _scan(path: Path, encodings: tuple[str, ...]) -> tuple[dict[str, int | None], bool]:
     """One pass over the file: for each encoding the offset of the first byte it cannot decode (None when the
-    whole file decodes), and whether any byte is not ASCII."""
-    decoders = {e: codecs.getincrementaldecoder(e)(errors="strict") for e in encodings}
+    whole file decodes), and whether any byte is not ASCII. A single-byte encoding is checked by looking for the
+    bytes it leaves undefined (Windows-1252 has five), far faster than decoding."""
+    single = {e: _undefined(_codec(e)) for e in encodings if _codec(e) in SINGLE_BYTE}
+    decoders = {e: codecs.getincrementaldecoder(e)(errors="strict") for e in encodings if e not in single}
     first: dict[str, int | None] = dict.fromkeys(encodings)
     non_ascii, offset = False, 0
     with path.open("rb") as fh:
@@ -121,6 +123,9 @@ def _scan(path: Path, encodings: tuple[str, ...]) -> tuple[dict[str, int | None]
                         decoder.decode(block)
                     except UnicodeDecodeError as exc:
                         first[encoding] = offset + exc.start
+            for encoding, undefined in single.items():
+                if first[encoding] is None and (found := [i for b in undefined if (i := block.find(b)) >= 0]):
+                    first[encoding] = offset + min(found)
             offset += len(block)
     for encoding, decoder in decoders.items():
         if first[encoding] is None:
@@ -129,6 +134,17 @@ def _scan(path: Path, encodings: tuple[str, ...]) -> tuple[dict[str, int | None]
             except UnicodeDecodeError:
                 first[encoding] = offset
     return first, non_ascii
+
+
+def _undefined(codec: str) -> list[bytes]:
+    """The bytes a single-byte codec cannot decode."""
+    undefined = []
+    for byte in range(256):
+        try:
+            bytes([byte]).decode(codec)
+        except UnicodeDecodeError:
+            undefined.append(bytes([byte]))
+    return undefined
 
 
 def _match_headers(names: list[str], profile: Profile, source: str) -> dict[str, str]:

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from socialstat.errors import ConfigurationError, LoadError
 from socialstat.ingest.ahead import ahead
 from socialstat.ingest.check import area_lookup
 from socialstat.ingest.profile import Profile
-from socialstat.ingest.read import Progress, read_extract
+from socialstat.ingest.read import ExtractError, Progress, read_extract
 from socialstat.ingest.stage import Stage, StagedBatch
 from socialstat.ingest.transform import Context, transform
 from socialstat.model import load_model
@@ -208,7 +209,15 @@ def _stage_file(
     """Read, transform and stage one file, and run the batch-wide rules; (its result, its staged batch or None
     when the same content is loaded or staged already)."""
     table = context.profile.table
-    sha = sha256_file(path)
+    with ThreadPoolExecutor(1) as hashing:  # the hash is computed while the encoding and header are checked
+        hashed = hashing.submit(sha256_file, path)
+        try:
+            opened, chunks = read_extract(path, context.profile)
+        except ExtractError as exc:
+            refused: ExtractError | None = exc
+        else:
+            refused = None
+        sha = hashed.result()
     batches = store.table("batches")
     earlier = batches.filter(
         (batches.sha256 == sha) & (batches.table_name == table.name) & (batches.status == "loaded")
@@ -218,8 +227,9 @@ def _stage_file(
     twin = next((b for b in staged if b.sha256 == sha and b.table.name == table.name), None)
     if twin is not None:
         return FileResult(path.name, sha, table.name, "already_loaded", twin.batch_id), None
+    if refused is not None:  # a file already loaded is skipped however it reads; any other is refused
+        raise refused
     result = FileResult(path.name, sha, table.name, "loaded", _batch_id(store, table.name, sha))
-    opened, chunks = read_extract(path, context.profile)
     result.encoding = opened.encoding
     batch = stage.batch(table, str(result.batch_id))
     batch.sha256 = sha

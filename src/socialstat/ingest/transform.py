@@ -290,41 +290,46 @@ def _reasons(
     chunk: pa.Table, out: dict[str, pa.Array], ctx: Context, problems: _Problems
 ) -> tuple[np.ndarray, pa.Table]:
     """referral_reasons rows from the profile's reason column(s), each with the row it came from; unknown labels
-    and no reason at all are problems."""
+    and no reason at all are problems. Labels are read once per distinct label; a reason given twice for one
+    referral counts once (the same referral twice in a chunk is quarantined anyway)."""
     profile = ctx.profile
     size = chunk.num_rows
+    known = sorted(load_model().codes("referral_reason").values())
+    code = _coder(profile.values.get("reason", {}), known)
+    number = {c: i for i, c in enumerate(known)}
+    seen = np.zeros((size, len(known)), dtype=bool)
+    unknown = np.zeros(size, dtype=bool)
     rows: list[np.ndarray] = []
-    labels: list[pa.Array] = []
+    reasons: list[np.ndarray] = []
     for column in profile.reason_columns:
         texts = chunk[column].combine_chunks()
-        if profile.reason_separator:
+        row = np.arange(size)
+        if profile.reason_separator:  # several labels in one cell
             parts = pc.split_pattern(texts, profile.reason_separator)
-            row = pc.list_parent_indices(parts).to_numpy()
-            texts = pc.list_flatten(parts)
-        else:
-            row = np.arange(size)
-        texts = pc.utf8_trim(texts, characters=cells.WHITESPACE)
-        given = cells.truth(pc.not_equal(texts, ""))
-        rows.append(row[given])
-        labels.append(texts.filter(pa.array(given)))
+            row, texts = pc.list_parent_indices(parts).to_numpy(), pc.list_flatten(parts)
+        found = cells.distinct(texts).trimmed()
+        # per label: its reason's number, -1 for an unknown label, -2 for none
+        per_value = [-2 if not v else number.get(code(v) or "", -1) for v in found.values]
+        reason = np.array([*per_value, -2], dtype=np.int64)[found.codes]
+        unknown[row[reason == -1]] = True
+        given = reason >= 0
+        row, reason = row[given], reason[given]
+        first = ~seen[row, reason]
+        if profile.reason_separator:  # the same label twice in one cell
+            once = np.zeros(len(row), dtype=bool)
+            once[np.unique(row * len(known) + reason, return_index=True)[1]] = True
+            first &= once
+        seen[row[first], reason[first]] = True
+        rows.append(row[first])
+        reasons.append(reason[first])
+    problems.add(unknown, "unknown_code:reason")
+    problems.add(np.asarray(~seen.any(axis=1)), "missing_reason")
     row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    label = pa.concat_arrays(labels) if labels else pa.array([], type=pa.string())
-    code = cells.by_value(
-        label, _coder(profile.values.get("reason", {}), load_model().codes("referral_reason").values()), pa.string()
+    reason = np.concatenate(reasons) if reasons else np.zeros(0, dtype=np.int64)
+    given = pa.table(
+        {"referral_id": out["referral_id"].take(pa.array(row)), "reason": pa.array(known).take(pa.array(reason))}
     )
-    unknown = cells.nulls(code)
-    flagged = np.zeros(size, dtype=bool)
-    flagged[row[unknown]] = True
-    problems.add(flagged, "unknown_code:reason")
-    row, code = row[~unknown], code.filter(pa.array(~unknown))
-    named = np.zeros(size, dtype=bool)
-    named[row] = True
-    problems.add(~named, "missing_reason")
-    # A reason given twice for one referral counts once (the same referral twice in a chunk is quarantined).
-    reason = cells.distinct(code)
-    first = np.sort(np.unique(row * (len(reason.values) + 1) + reason.codes, return_index=True)[1])
-    referral = out["referral_id"].take(pa.array(row[first]))
-    return row[first], pa.table({"referral_id": referral, "reason": code.take(pa.array(first))})
+    return row, given
 
 
 def _repeated_header(chunk: pa.Table, profile: Profile) -> np.ndarray:

@@ -13,12 +13,15 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import duckdb
 import ibis
 import pyarrow as pa
 
+from socialstat import folders
 from socialstat.errors import ConfigurationError, StoreError
 from socialstat.store import postgres, spark
 
@@ -142,6 +145,7 @@ def open_stage(kind: str, backend: Any, name: str) -> str | tuple[str, str]:
     a DuckDB file is dropped too.
     """
     if kind == "duckdb":
+        _spill_privately(backend)
         backend.con.execute(f"DETACH DATABASE IF EXISTS {quoted(name)}")
         backend.con.execute(f"DROP SCHEMA IF EXISTS {quoted(name)} CASCADE")
         backend.con.execute(f"ATTACH ':memory:' AS {quoted(name)}")
@@ -149,6 +153,21 @@ def open_stage(kind: str, backend: Any, name: str) -> str | tuple[str, str]:
     execute(kind, backend, f"DROP SCHEMA IF EXISTS {quoted(name)} CASCADE")
     execute(kind, backend, f"CREATE SCHEMA {quoted(name)}")
     return name
+
+
+def _spill_privately(backend: Any) -> None:
+    """Let a DuckDB store's connection spill into a folder of this process (``.NAME.stage-PID-XXXXXXXX`` beside
+    the file, which DuckDB removes when the connection closes) instead of the shared `<file>.tmp`, and remove
+    such folders left by processes killed outright (their spilled stage would otherwise stay on disk). A
+    connection that has spilled already keeps its folder (DuckDB cannot switch); an in-memory store has none."""
+    row = backend.con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if not row or not row[0]:
+        return
+    store = Path(row[0])
+    folders.clear_leftovers(store)
+    private = str(folders.hidden(store, "stage")).replace("'", "''")
+    with contextlib.suppress(duckdb.Error):
+        backend.con.execute(f"SET temp_directory = '{private}'")
 
 
 def close_stage(kind: str, backend: Any, name: str) -> None:
