@@ -49,11 +49,18 @@ class Distinct:
         return Distinct(codes, values)
 
 
-def distinct(cells: pa.Array | pa.ChunkedArray) -> Distinct:
-    """`cells` dictionary-encoded."""
+def text(cells: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One array of text cells (a dictionary-encoded column decoded)."""
     if isinstance(cells, pa.ChunkedArray):
         cells = cells.combine_chunks()
-    encoded = pc.dictionary_encode(cells)
+    return cells.dictionary_decode() if pa.types.is_dictionary(cells.type) else cells
+
+
+def distinct(cells: pa.Array | pa.ChunkedArray) -> Distinct:
+    """`cells` dictionary-encoded (as they are, if the reader encoded them already)."""
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    encoded = cells if pa.types.is_dictionary(cells.type) else pc.dictionary_encode(cells)
     values = encoded.dictionary.to_pylist()
     codes = pc.fill_null(encoded.indices, len(values)).to_numpy(zero_copy_only=False).astype(np.int64)
     return Distinct(codes, values)
@@ -67,10 +74,8 @@ def by_value(cells: pa.Array | pa.ChunkedArray, function: Callable[[Any], Any], 
 def trimmed(cells: pa.Array | pa.ChunkedArray) -> pa.Array:
     """Cells without outer whitespace (as `str.strip` sees it); blank cells become missing. For columns of
     unique values; `Distinct.trimmed` for columns that repeat values."""
-    text = pc.utf8_trim(cells, characters=WHITESPACE)
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    trimmed = pc.utf8_trim(text(cells), characters=WHITESPACE)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
 
 def nulls(values: pa.Array | pa.ChunkedArray) -> np.ndarray:

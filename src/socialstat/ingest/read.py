@@ -169,7 +169,7 @@ def read_extract(path: str | Path, profile: Profile) -> tuple[Opened, Iterator[p
     """Open `path` as `profile` says: the header check happens now, the rows come in chunks from the iterator.
 
     Each chunk is an Arrow table with one text column per header of `profile.read_columns` (named as in the
-    profile) and `_line` (CSV chunks also `_malformed`).
+    profile; string, or dictionary-encoded string) and `_line` (CSV chunks also `_malformed`).
     """
     path = Path(path)
     if not path.is_file():
@@ -312,14 +312,15 @@ def _parse_block(
 
 
 def _decoded(cells: pa.ChunkedArray, encoding: str) -> pa.Array:
-    """Cells of a single-byte encoding as text: as they are when every byte is ASCII, else each distinct value
-    decoded once (the file was checked to decode, see `check_encoding`)."""
+    """Cells of a single-byte encoding as text: as they are when every byte is ASCII, else dictionary-encoded
+    with each distinct value decoded once (the file was checked to decode, see `check_encoding`; the transform
+    works per distinct value anyway)."""
     cells = cells.combine_chunks()
     data = cells.buffers()[2]
     if data is not None and np.frombuffer(data, dtype=np.uint8).max(initial=0) >= 0x80:
         encoded = pc.dictionary_encode(cells)
         texts = pa.array([v.decode(encoding) for v in encoded.dictionary.to_pylist()], pa.string())
-        return texts.take(encoded.indices)
+        return pa.DictionaryArray.from_arrays(encoded.indices, texts)
     return cells.cast(pa.string())  # all ASCII, the same in UTF-8
 
 
@@ -328,7 +329,7 @@ def _with_malformed(table: pa.Table, malformed: list[tuple[int, str]]) -> pa.Tab
     table = table.append_column("_malformed", pa.nulls(table.num_rows, pa.string()))
     if not malformed:
         return table
-    bad = {c: pa.nulls(len(malformed), pa.string()) for c in table.column_names}
+    bad = {c.name: pa.nulls(len(malformed), c.type) for c in table.schema}
     bad["_line"] = pa.array([n for n, _ in malformed], pa.int64())
     bad["_malformed"] = pa.array([why for _, why in malformed], pa.string())
     both = pa.concat_tables([table, pa.table(bad, schema=table.schema)])

@@ -302,7 +302,7 @@ def _reasons(
     rows: list[np.ndarray] = []
     reasons: list[np.ndarray] = []
     for column in profile.reason_columns:
-        texts = chunk[column].combine_chunks()
+        texts = cells.text(chunk[column])
         row = np.arange(size)
         if profile.reason_separator:  # several labels in one cell
             parts = pc.split_pattern(texts, profile.reason_separator)
