@@ -71,7 +71,7 @@ def test_a_good_row_becomes_canonical_with_a_key_and_its_reasons() -> None:
     assert row["received_date"] == dt.date(2021, 3, 4)
     assert row["area_code"] == "1480-ANG-01"
     assert row["municipality_code"] == "1480"
-    assert row["person_key"] == Pseudonymiser(SECRET).key("189001019802")
+    assert str(row["person_key"]) == Pseudonymiser(SECRET).key("189001019802")  # a UUID, as the store keeps it
     assert A not in str(result.rows.to_dict())
     assert sorted(result.reasons["reason"]) == ["parent_substance_abuse", "school_problems"]
     persons = result.persons.iloc[0]
@@ -132,7 +132,7 @@ def test_assistance_amounts_months_and_the_applicant_as_household_key() -> None:
     assert row["amount_sek"] == 12345.5
     assert row["month"] == dt.date(2022, 3, 1)
     assert (row["household_type"], row["obstacle"], row["children"]) == ("single_woman_with_children", "unemployed", 2)
-    assert row["household_key"] == Pseudonymiser(SECRET).key("189001019802")
+    assert str(row["household_key"]) == Pseudonymiser(SECRET).key("189001019802")
     assert list(result.quarantine["reasons"]) == ["out_of_range:amount_sek", "invalid_number:adults"]
 
 

@@ -60,6 +60,8 @@ def distinct(cells: pa.Array | pa.ChunkedArray) -> Distinct:
     """`cells` dictionary-encoded (as they are, if the reader encoded them already)."""
     if isinstance(cells, pa.ChunkedArray):
         cells = cells.combine_chunks()
+    if isinstance(cells, pa.ExtensionArray):  # e.g. person keys as UUIDs: their bytes
+        cells = cells.storage
     encoded = cells if pa.types.is_dictionary(cells.type) else pc.dictionary_encode(cells)
     values = encoded.dictionary.to_pylist()
     codes = pc.fill_null(encoded.indices, len(values)).to_numpy(zero_copy_only=False).astype(np.int64)

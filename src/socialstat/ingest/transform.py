@@ -11,6 +11,7 @@ reason codes are listed in docs/reference/validation-rules.md (`RULES`).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -53,7 +54,7 @@ IDENTITY_RULES = (
 
 
 REMEMBERED = 500_000
-TYPES = {"string": pa.string(), "key": pa.string(), "int64": pa.int64(), "float64": pa.float64(),
+TYPES = {"string": pa.string(), "key": pa.uuid(), "int64": pa.int64(), "float64": pa.float64(),
          "boolean": pa.bool_(), "date": pa.date32(), "timestamp": pa.timestamp("us")}  # fmt: skip
 
 
@@ -124,13 +125,19 @@ def _identities(texts: pa.Array, ctx: Context) -> _Identities:
     problem, reasons = pd.factorize(table["identity_problem"])  # -1 where the number is good
     per_row = problem[codes]
     return _Identities(
-        keys=pa.array(table["person_key"], pa.string()).take(take),
+        keys=_uuids(table["person_key"]).take(take),
         masked=pa.array(table["masked"], pa.string()).take(take),
         born=table["birth_year"].to_numpy(dtype=float, na_value=np.nan)[codes],
         problems={str(reason): per_row == i for i, reason in enumerate(reasons)},
         codes=codes,
         facts=table,
     )
+
+
+def _uuids(keys: pd.Series) -> pa.Array:
+    """Person keys (UUID text, None for none) as Arrow UUIDs: the store takes them without parsing text."""
+    raw = [uuid.UUID(k).bytes if isinstance(k, str) else None for k in keys]
+    return pa.ExtensionArray.from_storage(pa.uuid(), pa.array(raw, pa.binary(16)))
 
 
 def _identity(text: str, ctx: Context) -> tuple[object, ...]:

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlparse
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -55,12 +56,21 @@ def copy_arrow(cursor: Any, target: str, data: pa.Table) -> None:
     "" and NULL an empty field, which is how COPY tells them apart."""
     columns = ", ".join(f'"{c}"' for c in data.column_names)
     sql = f"COPY {target} ({columns}) FROM STDIN (FORMAT csv)"
+    for i, field in enumerate(data.schema):
+        if isinstance(field.type, pa.UuidType):  # CSV has no UUIDs: their text, made once per distinct key
+            data = data.set_column(i, field.name, _uuid_text(data.column(i)))
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
     with cursor.copy(sql) as copy:
         for batch in data.to_batches(max_chunksize=100_000):
             buffer = io.BytesIO()
             pacsv.write_csv(pa.Table.from_batches([batch], schema=data.schema), buffer, options)
             copy.write(buffer.getvalue())
+
+
+def _uuid_text(keys: pa.ChunkedArray) -> pa.Array:
+    encoded = pc.dictionary_encode(keys.combine_chunks().storage)
+    texts = pa.array([str(uuid.UUID(bytes=b)) for b in encoded.dictionary.to_pylist()], pa.string())
+    return texts.take(encoded.indices)
 
 
 def read_parquet(backend: Any, files: Sequence[str]) -> ibis.Table:
