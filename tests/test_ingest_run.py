@@ -269,3 +269,32 @@ def test_a_stage_left_by_a_crash_is_cleared_and_never_read(store: Store, tmp_pat
     schemas = {r[0] for r in con.execute("SELECT schema_name FROM information_schema.schemata").fetchall()}
     assert "ingest_stage" not in schemas
     assert list(store.table("referrals").execute()["referral_id"]) == ["R1"]
+
+
+def test_the_stage_spills_into_a_folder_of_its_own_and_one_a_killed_run_left_is_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = tmp_path / f".spill.duckdb.stage-{int(gone.stdout)}-0badc0de"  # a run killed outright left its stage
+    left.mkdir()
+    (left / "duckdb_temp_storage_DEFAULT-0.tmp").write_bytes(b"pseudonymised rows")
+    monkeypatch.setattr("socialstat.ingest.read.BLOCK_BYTES", 1 << 20)  # many chunks: many appends to the stage
+    path = _csv(tmp_path / "big.csv", [_row(f"R{i}", PNR[i % len(PNR)]) for i in range(100_000)])
+    seen: list[list[str]] = []
+
+    def look(name: str, progress: object) -> None:
+        seen.append(sorted(p.name for p in tmp_path.glob(".spill.duckdb.*")))
+        assert not (tmp_path / "spill.duckdb.tmp").exists()  # never the folder DuckDB shares between processes
+
+    # A memory cap of a few MB makes DuckDB spill even this small stage.
+    with init_store(f"duckdb:///{tmp_path / 'spill.duckdb'}?memory_limit=32MB") as store:
+        assert _ingest(store, path, progress=look).files[0].rows_loaded == 100_000
+    assert not left.exists()
+    spilled = {name for names in seen for name in names}
+    assert len(spilled) == 1
+    assert spilled.pop().startswith(f".spill.duckdb.stage-{os.getpid()}-")
+    assert [p.name for p in tmp_path.glob(".spill.duckdb.*")] == []  # DuckDB removes it when the store closes
