@@ -11,7 +11,6 @@ reason codes are listed in docs/reference/validation-rules.md (`RULES`).
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -136,7 +135,7 @@ def _identities(texts: pa.Array, ctx: Context) -> _Identities:
 
 def _uuids(keys: pd.Series) -> pa.Array:
     """Person keys (UUID text, None for none) as Arrow UUIDs: the store takes them without parsing text."""
-    raw = [uuid.UUID(k).bytes if isinstance(k, str) else None for k in keys]
+    raw = [bytes.fromhex(k.replace("-", "")) if isinstance(k, str) else None for k in keys]
     return pa.ExtensionArray.from_storage(pa.uuid(), pa.array(raw, pa.binary(16)))
 
 
