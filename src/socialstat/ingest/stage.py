@@ -2,18 +2,19 @@
 
 The stage lives in the database, so nothing of an extract is ever written outside it: for a DuckDB store an
 in-memory database attached to the store's connection (`ingest_stage`; writing it costs half of writing the
-store's file, and under the memory cap DuckDB moves its blocks to its own temporary folder, `<store>.tmp`, and
-deletes them), for PostgreSQL a schema of the store. Chunks are appended as they are transformed, each append
-committed on its own: DuckDB keeps per-append bookkeeping for the length of a transaction, so appending a large
-file chunk by chunk inside one transaction would make memory grow with the file. When every file of the run is
-staged and the rules that need a whole batch have run (`duplicate_key` across chunks, `duplicate_in_store`
-against the store and the run's other batches), `publish` copies each batch into the canonical tables inside
-the run's one transaction, with a single INSERT ... SELECT per table, whose memory does not grow with the batch.
+store's file, and past the memory cap DuckDB moves its blocks to a folder of the ingest process beside the
+store, `.STORE.stage-PID-*`, see `backends.open_stage`), for PostgreSQL a schema of the store. Chunks are
+appended as they are transformed, each append committed on its own: DuckDB keeps per-append bookkeeping for the
+length of a transaction, so appending a large file chunk by chunk inside one transaction would make memory grow
+with the file. When every file of the run is staged and the rules that need a whole batch have run
+(`duplicate_key` across chunks, `duplicate_in_store` against the store and the run's other batches), `publish`
+copies each batch into the canonical tables inside the run's one transaction, with a single INSERT ... SELECT
+per table, whose memory does not grow with the batch.
 
 The canonical tables are touched only by `publish`; a crash or Ctrl-C before or during it leaves them as they
-were. A DuckDB stage ends with the process; a PostgreSQL stage left behind by a crash holds pseudonymised rows
-only, is never read by anything else, and is dropped when the next ingest starts (and by `Stage.drop` at the end
-of every run).
+were. A stage left behind by a crash (a DuckDB spill folder, a PostgreSQL schema) holds pseudonymised rows and
+masked numbers only, is never read by anything else, and is removed when the next ingest starts (and by
+`Stage.drop` at the end of every run).
 """
 
 from __future__ import annotations

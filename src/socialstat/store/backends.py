@@ -139,10 +139,9 @@ def open_stage(kind: str, backend: Any, name: str) -> str | tuple[str, str]:
     """A fresh, empty place called `name` for ingest's staging tables (and what ibis calls its `database`).
 
     DuckDB: an in-memory database attached to the store's connection, so staging does not write the store's
-    file; under its memory cap DuckDB moves blocks to its own temporary folder next to the file (`<file>.tmp`)
-    and deletes them, and nothing of it outlives the process. PostgreSQL: a schema of the store, dropped at the
-    end of the run (and by the next run, after a crash). A schema of that name that an earlier version left in
-    a DuckDB file is dropped too.
+    file; past its memory cap DuckDB moves blocks to a folder of this process beside the file
+    (`_spill_privately`). PostgreSQL: a schema of the store, dropped at the end of the run (and by the next run,
+    after a crash). A schema of that name that an earlier version left in a DuckDB file is dropped too.
     """
     if kind == "duckdb":
         _spill_privately(backend)
