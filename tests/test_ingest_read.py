@@ -91,6 +91,19 @@ def test_a_byte_windows_1252_leaves_undefined_is_named_with_its_line(tmp_path: P
     assert check_encoding(path, "latin-1") == "latin-1"  # every byte is a Latin-1 character
 
 
+def test_a_file_without_line_breaks_is_refused_before_it_fills_the_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("socialstat.ingest.read.BLOCK_BYTES", 100)
+    monkeypatch.setattr("socialstat.ingest.read.MAX_LINE", 1000)
+    path = _csv(tmp_path / "n.csv", [HEADER])
+    with path.open("ab") as fh:
+        fh.write(b"x;" * 5000)  # binary junk or another kind of file, no line break anywhere
+    _, chunks = read_extract(path, load_profile("treserva-referrals"))
+    with pytest.raises(ExtractError, match=r"n\.csv: no line break in the [\d,]+ bytes from byte \d+: not a file of"):
+        list(chunks)
+
+
 def test_detect_takes_utf8_with_or_without_bom(tmp_path: Path) -> None:
     plain = tmp_path / "p.csv"
     plain.write_bytes("a;b\nå;ä\n".encode())

@@ -298,3 +298,25 @@ def test_the_stage_spills_into_a_folder_of_its_own_and_one_a_killed_run_left_is_
     assert len(spilled) == 1
     assert spilled.pop().startswith(f".spill.duckdb.stage-{os.getpid()}-")
     assert [p.name for p in tmp_path.glob(".spill.duckdb.*")] == []  # DuckDB removes it when the store closes
+
+
+def test_a_temp_directory_in_the_store_url_is_where_the_stage_spills(tmp_path: Path) -> None:
+    from socialstat.ingest.stage import Stage
+
+    mine = tmp_path / "encrypted-volume"
+    with init_store(f"duckdb:///{tmp_path / 's.duckdb'}?temp_directory={mine}") as store:
+        stage = Stage(store)
+        try:
+            (folder,) = store.backend.con.execute("SELECT current_setting('temp_directory')").fetchone()
+        finally:
+            stage.drop()
+    assert folder == str(mine)
+
+
+def test_a_store_named_like_the_stage_is_refused_clearly(tmp_path: Path) -> None:
+    from socialstat.errors import StoreError
+
+    with init_store(f"duckdb:///{tmp_path / 'ingest_stage.duckdb'}") as store:
+        with pytest.raises(StoreError, match=r"may not be called ingest_stage\.duckdb"):
+            _ingest(store, _csv(tmp_path / "a.csv", [_row("R1", PNR[0])]))
+        assert _count(store, "referrals") == 0

@@ -199,3 +199,23 @@ def test_reasons_in_one_column_split_at_a_separator() -> None:
     ]
     assert list(result.quarantine["reasons"]) == ["unknown_code:reason", "missing_reason"]
     assert list(result.rows["referral_id"]) == ["R1", "R4"]
+
+
+def test_dates_far_from_today_are_dates_and_infinite_amounts_no_numbers() -> None:
+    far = ["R2", B, "3000-01-01", *GOOD[3:5], None, None, *GOOD[7:]]  # beyond what nanoseconds reach
+    early = ["R3", B, "1600-05-05", *GOOD[3:5], None, None, *GOOD[7:]]
+    result = transform(_chunk([GOOD, far, early]), _context())
+    assert list(result.quarantine["reasons"]) == ["future_date:received_date", "before_birth:received_date"]
+    columns = ["Sökande personnummer", "Avser månad", "Utbetalt belopp", "Hushållstyp", "Försörjningshinder",
+               "Antal vuxna", "Antal barn", "Område"]  # fmt: skip
+    rows = [[A, f"2022-0{month}", amount, "Sammanboende utan barn", "Övrigt", "2", "0", "1480-ANG-01"]
+            for month, amount in enumerate(("inf", "-Infinity", "1e400", "12,50"), start=1)]  # fmt: skip
+    chunk = pd.DataFrame(rows, columns=columns, dtype=object)
+    chunk["_line"] = range(2, 6)
+    context = Context(
+        load_profile("viva-assistance"), Pseudonymiser(SECRET), "1480", {"1480-ang-01": "1480-ANG-01"},
+        today=dt.date(2026, 11, 23),
+    )  # fmt: skip
+    result = transform(chunk, context)
+    assert list(result.quarantine["reasons"]) == ["invalid_number:amount_sek"] * 3
+    assert list(result.rows["amount_sek"]) == [12.5]

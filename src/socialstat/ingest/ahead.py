@@ -56,7 +56,12 @@ def ahead(items: Iterable[T], depth: int = 1) -> Iterator[T]:
     thread.start()
     try:
         while True:
-            item = waiting.get()
+            try:
+                item = waiting.get(timeout=1)
+            except queue.Empty:
+                if thread.is_alive() or not waiting.empty():
+                    continue
+                raise RuntimeError("the thread reading ahead ended without a result or an error") from None
             if item is _DONE:
                 return
             if isinstance(item, _Failed):

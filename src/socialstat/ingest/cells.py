@@ -93,13 +93,14 @@ def truth(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
 def dates(found: Distinct, formats: tuple[str, ...]) -> pa.Array:
     """Dates read with the first of `formats` (then ISO) that fits, as pandas reads them; null if none does."""
     raw = pd.Series(found.values, dtype=object)
-    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    # Seconds, not pandas' nanoseconds: a date such as 3000-01-01 is a date (in the future), not an overflow.
+    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]")
     for fmt in (*formats, "%Y-%m-%d"):
         todo = out.isna()
         if not todo.any():
             break
-        out[todo] = pd.to_datetime(raw[todo].str.strip(), format=fmt, errors="coerce")
-    return found.take(pa.array(out, type=pa.timestamp("ns")).cast(pa.date32()))
+        out[todo] = pd.to_datetime(raw[todo].str.strip(), format=fmt, errors="coerce").astype("datetime64[s]")
+    return found.take(pa.array(out, type=pa.timestamp("s")).cast(pa.date32()))
 
 
 def numbers(found: Distinct, decimal: str, thousands: str | None) -> np.ndarray:

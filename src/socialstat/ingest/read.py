@@ -42,6 +42,7 @@ from socialstat.ingest.profile import Profile, normalise
 BLOCK = 1 << 20
 BLOCK_BYTES = 32 << 20  # CSV is parsed this much at a time (about 180 000 rows of a typical extract)
 CHUNK_ROWS = 200_000
+MAX_LINE = 64 << 20  # a "line" longer than this is not a line of an extract
 SINGLE_BYTE = {"cp1252", "latin_1", "iso8859_15", "cp850", "cp437"}
 
 
@@ -232,7 +233,12 @@ def _blocks(path: Path, start: int) -> Iterator[tuple[memoryview, int]]:
     with path.open("rb") as fh:
         fh.seek(start)
         while True:
-            if carry == len(buffer):  # one line longer than the buffer: let it grow
+            if carry == len(buffer):  # one line longer than the buffer: let it grow, up to a point
+                if len(buffer) >= MAX_LINE:
+                    raise ExtractError(
+                        f"{path.name}: no line break in the {len(buffer):,} bytes from byte {fh.tell() - carry}: "
+                        "not a file of lines (the wrong line endings, or not CSV at all?)"
+                    )
                 buffer.extend(bytes(len(buffer)))
             read = fh.readinto(memoryview(buffer)[carry:])
             size = carry + read

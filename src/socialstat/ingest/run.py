@@ -15,20 +15,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from socialstat.errors import ConfigurationError, LoadError
 from socialstat.ingest.ahead import ahead
 from socialstat.ingest.check import area_lookup
 from socialstat.ingest.profile import Profile
-from socialstat.ingest.read import ExtractError, Progress, read_extract
+from socialstat.ingest.read import Opened, Progress, read_extract
 from socialstat.ingest.stage import Stage, StagedBatch
 from socialstat.ingest.transform import Context, transform
 from socialstat.model import load_model
@@ -132,6 +133,32 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+class _Digest:
+    """A file's SHA-256, computed in a thread of its own (hashlib lets go of Python's lock) while the file is
+    opened; a daemon, so that Ctrl-C need not wait for it."""
+
+    def __init__(self, path: Path) -> None:
+        self._done = threading.Event()
+        self._digest: str | None = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._run, args=(path,), name="socialstat-sha256", daemon=True).start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            self._digest = sha256_file(path)
+        except BaseException as exc:  # raised in the thread that asks for the digest
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self) -> str:
+        """The digest, once computed."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return str(self._digest)
+
+
 def ingest_files(
     store: Store,
     paths: Sequence[str | Path],
@@ -209,15 +236,14 @@ def _stage_file(
     """Read, transform and stage one file, and run the batch-wide rules; (its result, its staged batch or None
     when the same content is loaded or staged already)."""
     table = context.profile.table
-    with ThreadPoolExecutor(1) as hashing:  # the hash is computed while the encoding and header are checked
-        hashed = hashing.submit(sha256_file, path)
+    hashing = _Digest(path)
+    opening: tuple[Opened, Iterator[pa.Table]] | Exception | None = None
+    if context.profile.file.format == "csv":  # the encoding check reads the file too: beside the hash
         try:
-            opened, chunks = read_extract(path, context.profile)
-        except ExtractError as exc:
-            refused: ExtractError | None = exc
-        else:
-            refused = None
-        sha = hashed.result()
+            opening = read_extract(path, context.profile)
+        except Exception as exc:  # raised below, unless the file is loaded already (then it is not read)
+            opening = exc
+    sha = hashing.result()
     batches = store.table("batches")
     earlier = batches.filter(
         (batches.sha256 == sha) & (batches.table_name == table.name) & (batches.status == "loaded")
@@ -227,8 +253,9 @@ def _stage_file(
     twin = next((b for b in staged if b.sha256 == sha and b.table.name == table.name), None)
     if twin is not None:
         return FileResult(path.name, sha, table.name, "already_loaded", twin.batch_id), None
-    if refused is not None:  # a file already loaded is skipped however it reads; any other is refused
-        raise refused
+    if isinstance(opening, Exception):
+        raise opening
+    opened, chunks = opening or read_extract(path, context.profile)
     result = FileResult(path.name, sha, table.name, "loaded", _batch_id(store, table.name, sha))
     result.encoding = opened.encoding
     batch = stage.batch(table, str(result.batch_id))

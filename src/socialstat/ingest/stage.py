@@ -46,7 +46,8 @@ class Stage:
         self.store = store
         store.lock("ingest")  # one run at a time uses the staging schema (on a shared server, others wait)
         try:
-            self.location = backends.open_stage(store.kind, store.backend, SCHEMA)
+            spill_here = "temp_directory" not in backends.url_settings(store.url)  # the URL's own folder wins
+            self.location = backends.open_stage(store.kind, store.backend, SCHEMA, spill_here=spill_here)
             model = load_model()
             self._create("quarantine", ibis_schema(model.table("quarantine")))
             persons = ibis_schema(model.table("persons"))

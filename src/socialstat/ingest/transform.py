@@ -257,14 +257,17 @@ def _parsed(found: cells.Distinct, present: np.ndarray, canonical: str, ctx: Con
         problems.add(present & cells.nulls(value), f"invalid_boolean:{canonical}")
     else:
         number = cells.numbers(found, profile.file.decimal, profile.file.thousands)
-        bad = present & np.isnan(number)
-        if column.type == "int64":  # a fraction, or beyond what 64 bits hold
-            bad |= present & ~np.isnan(number) & ((number % 1 != 0) | (np.abs(number) >= 2.0**63))
-        problems.add(bad, f"invalid_number:{canonical}")
+        bad = present & ~np.isfinite(number)  # no number, or infinite ("inf", "1e400")
+        if column.type == "int64":  # a fraction
+            bad |= present & np.isfinite(number) & (number % 1 != 0)
         with np.errstate(invalid="ignore"):
             low = number < column.min if column.min is not None else np.zeros(size, dtype=bool)
             high = number > column.max if column.max is not None else np.zeros(size, dtype=bool)
-        problems.add(~bad & (low | high), f"out_of_range:{canonical}")
+        outside = ~bad & (low | high)
+        if column.type == "int64":  # beyond what 64 bits hold, in a column without bounds to say so
+            bad |= present & ~outside & (np.abs(number) >= 2.0**63)
+        problems.add(bad, f"invalid_number:{canonical}")
+        problems.add(outside, f"out_of_range:{canonical}")
         value = pa.array(number, from_pandas=True)
         if column.type == "int64":  # rows with a fraction are quarantined; the others are whole
             value = pc.cast(value, pa.int64(), safe=False)
@@ -345,8 +348,8 @@ def _repeated_header(chunk: pa.Table, profile: Profile) -> np.ndarray:
     coded = sorted(profile.columns, key=lambda c: not profile.table.column(c).codes)  # few distinct values first
     for header in (*[profile.columns[c] for c in coded], profile.identity_column):
         rows = np.flatnonzero(candidate)
-        found = cells.by_value(chunk[header].take(pa.array(rows)), _is_label(header), pa.bool_())
-        candidate[rows] = cells.truth(found)
+        column = chunk[header] if len(rows) == chunk.num_rows else chunk[header].take(pa.array(rows))
+        candidate[rows] = cells.truth(cells.by_value(column, _is_label(header), pa.bool_()))
         if not candidate.any():
             break
     return candidate

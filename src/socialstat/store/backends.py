@@ -135,16 +135,23 @@ def append_arrow(kind: str, backend: Any, name: str, schema: str | None, data: p
             con.unregister(view)
 
 
-def open_stage(kind: str, backend: Any, name: str) -> str | tuple[str, str]:
+def open_stage(kind: str, backend: Any, name: str, *, spill_here: bool = True) -> str | tuple[str, str]:
     """A fresh, empty place called `name` for ingest's staging tables (and what ibis calls its `database`).
 
     DuckDB: an in-memory database attached to the store's connection, so staging does not write the store's
     file; past its memory cap DuckDB moves blocks to a folder of this process beside the file
-    (`_spill_privately`). PostgreSQL: a schema of the store, dropped at the end of the run (and by the next run,
-    after a crash). A schema of that name that an earlier version left in a DuckDB file is dropped too.
+    (`_spill_privately`), unless `spill_here` is false (the store's URL names a temp_directory of its own).
+    PostgreSQL: a schema of the store, dropped at the end of the run (and by the next run, after a crash). A
+    schema of that name that an earlier version left in a DuckDB file is dropped too.
     """
     if kind == "duckdb":
-        _spill_privately(backend)
+        (current,) = backend.con.execute("SELECT current_database()").fetchone()
+        if current == name:
+            raise StoreError(
+                f"a DuckDB store may not be called {name}.duckdb: ingest stages its batches under that name"
+            )
+        if spill_here:
+            _spill_privately(backend)
         backend.con.execute(f"DETACH DATABASE IF EXISTS {quoted(name)}")
         backend.con.execute(f"DROP SCHEMA IF EXISTS {quoted(name)} CASCADE")
         backend.con.execute(f"ATTACH ':memory:' AS {quoted(name)}")
@@ -156,9 +163,10 @@ def open_stage(kind: str, backend: Any, name: str) -> str | tuple[str, str]:
 
 def _spill_privately(backend: Any) -> None:
     """Let a DuckDB store's connection spill into a folder of this process (``.NAME.stage-PID-XXXXXXXX`` beside
-    the file, which DuckDB removes when the connection closes) instead of the shared `<file>.tmp`, and remove
-    such folders left by processes killed outright (their spilled stage would otherwise stay on disk). A
-    connection that has spilled already keeps its folder (DuckDB cannot switch); an in-memory store has none."""
+    the file, which DuckDB empties when the stage is detached and removes when the connection closes) instead of
+    the shared `<file>.tmp`, and remove such folders left by processes killed outright (their spilled stage would
+    otherwise stay on disk). A connection that has spilled already keeps its folder (DuckDB cannot switch); an
+    in-memory store has none."""
     row = backend.con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
     if not row or not row[0]:
         return
