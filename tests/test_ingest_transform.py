@@ -113,21 +113,25 @@ def test_duplicate_keys_are_both_set_aside_and_future_dates_refused() -> None:
     ]
 
 
-def test_assistance_amounts_months_and_the_applicant_as_household_key() -> None:
+def _assistance(rows: list[list[str]]) -> Frames:
+    """Rows of a Viva assistance extract, transformed."""
     columns = ["Sökande personnummer", "Avser månad", "Utbetalt belopp", "Hushållstyp", "Försörjningshinder",
                "Antal vuxna", "Antal barn", "Område"]  # fmt: skip
-    rows = [
-        [A, "2022-03", "12 345,50", "Ensamstående kvinna med barn", "Arbetslös", "1", "2", "1480-ANG-01"],
-        [B, "2022-03", "-5,00", "Sammanboende utan barn", "Övrigt", "2", "0", "1480-ANG-01"],  # negative amount
-        [B, "2022-04", "1 000", "Sammanboende utan barn", "Övrigt", "2,5", "0", "1480-ANG-01"],  # half an adult
-    ]
     chunk = pd.DataFrame(rows, columns=columns, dtype=object)
-    chunk["_line"] = range(2, 5)
+    chunk["_line"] = range(2, 2 + len(rows))
     context = Context(
         load_profile("viva-assistance"), Pseudonymiser(SECRET), "1480", {"1480-ang-01": "1480-ANG-01"},
         today=dt.date(2026, 11, 23),
     )  # fmt: skip
-    result = transform(chunk, context)
+    return transform(chunk, context)
+
+
+def test_assistance_amounts_months_and_the_applicant_as_household_key() -> None:
+    result = _assistance([
+        [A, "2022-03", "12 345,50", "Ensamstående kvinna med barn", "Arbetslös", "1", "2", "1480-ANG-01"],
+        [B, "2022-03", "-5,00", "Sammanboende utan barn", "Övrigt", "2", "0", "1480-ANG-01"],  # negative amount
+        [B, "2022-04", "1 000", "Sammanboende utan barn", "Övrigt", "2,5", "0", "1480-ANG-01"],  # half an adult
+    ])  # fmt: skip
     row = result.rows.iloc[0]
     assert row["amount_sek"] == 12345.5
     assert row["month"] == dt.date(2022, 3, 1)
@@ -206,16 +210,7 @@ def test_dates_far_from_today_are_dates_and_infinite_amounts_no_numbers() -> Non
     early = ["R3", B, "1600-05-05", *GOOD[3:5], None, None, *GOOD[7:]]
     result = transform(_chunk([GOOD, far, early]), _context())
     assert list(result.quarantine["reasons"]) == ["future_date:received_date", "before_birth:received_date"]
-    columns = ["Sökande personnummer", "Avser månad", "Utbetalt belopp", "Hushållstyp", "Försörjningshinder",
-               "Antal vuxna", "Antal barn", "Område"]  # fmt: skip
-    rows = [[A, f"2022-0{month}", amount, "Sammanboende utan barn", "Övrigt", "2", "0", "1480-ANG-01"]
-            for month, amount in enumerate(("inf", "-Infinity", "1e400", "12,50"), start=1)]  # fmt: skip
-    chunk = pd.DataFrame(rows, columns=columns, dtype=object)
-    chunk["_line"] = range(2, 6)
-    context = Context(
-        load_profile("viva-assistance"), Pseudonymiser(SECRET), "1480", {"1480-ang-01": "1480-ANG-01"},
-        today=dt.date(2026, 11, 23),
-    )  # fmt: skip
-    result = transform(chunk, context)
+    result = _assistance([[A, f"2022-0{month}", amount, "Sammanboende utan barn", "Övrigt", "2", "0", "1480-ANG-01"]
+                          for month, amount in enumerate(("inf", "-Infinity", "1e400", "12,50"), start=1)])  # fmt: skip
     assert list(result.quarantine["reasons"]) == ["invalid_number:amount_sek"] * 3
     assert list(result.rows["amount_sek"]) == [12.5]

@@ -8,7 +8,7 @@ of unique values (identifiers) are only trimmed, in Arrow's kernels. Masks of ro
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +47,12 @@ class Distinct:
         blank = np.array([not v for v in values] + [True])
         codes = np.where(blank[self.codes], len(values), self.codes) if blank[:-1].any() else self.codes
         return Distinct(codes, values)
+
+
+def text_table(data: Mapping[str, Sequence[str | None]], lines: Sequence[int]) -> pa.Table:
+    """Columns of text cells (None for empty) and their lines, as a chunk of an extract."""
+    columns = {k: pa.array(v, pa.string()) for k, v in data.items()}
+    return pa.table({**columns, "_line": pa.array(lines, pa.int64())})
 
 
 def text(cells: pa.Array | pa.ChunkedArray) -> pa.Array:

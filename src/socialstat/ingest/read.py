@@ -37,6 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from socialstat.errors import LoadError
+from socialstat.ingest.cells import text_table
 from socialstat.ingest.profile import Profile, normalise
 
 BLOCK = 1 << 20
@@ -360,12 +361,6 @@ def _cell(value: object) -> str | None:
     return str(value)
 
 
-def _text_table(data: dict[str, list[str | None]], lines: range) -> pa.Table:
-    """Columns of text cells (None for empty) and their lines as a chunk."""
-    columns = {k: pa.array(v, pa.string()) for k, v in data.items()}
-    return pa.table({**columns, "_line": pa.array(lines, pa.int64())})
-
-
 def _read_excel(path: Path, profile: Profile) -> tuple[Opened, Iterator[pa.Table]]:
     from python_calamine import CalamineWorkbook
 
@@ -389,7 +384,7 @@ def _read_excel(path: Path, profile: Profile) -> tuple[Opened, Iterator[pa.Table
             data = {k: [_cell(r[i]) if i < len(r) else None for r in part] for k, i in index.items()}
             first = f.header_row + 1 + start
             progress.done += len(part)
-            yield _text_table(data, range(first, first + len(part)))
+            yield text_table(data, range(first, first + len(part)))
 
     progress = Progress(max(len(rows) - f.header_row, 0))
     return Opened("xlsx", headers, progress), chunks()
@@ -410,7 +405,7 @@ def _read_parquet(path: Path, profile: Profile) -> tuple[Opened, Iterator[pa.Tab
         for batch in parquet.iter_batches(batch_size=CHUNK_ROWS, columns=list(headers.values())):
             data = {rename[c]: [_cell(v) for v in batch.column(c).to_pylist()] for c in batch.schema.names}
             progress.done += batch.num_rows
-            yield _text_table(data, range(line, line + batch.num_rows))
+            yield text_table(data, range(line, line + batch.num_rows))
             line += batch.num_rows
 
     progress = Progress(parquet.metadata.num_rows)

@@ -154,12 +154,8 @@ def _identity(text: str, ctx: Context) -> tuple[object, ...]:
 
 def as_arrow(chunk: pd.DataFrame) -> pa.Table:
     """A frame of text cells (and `_line`) as the Arrow table `read_extract` would give."""
-    arrays = {
-        c: pa.array(chunk[c].astype(object).where(chunk[c].notna(), None).tolist(), type=pa.string())
-        for c in chunk.columns
-        if c != "_line"
-    }
-    return pa.table({**arrays, "_line": pa.array(chunk["_line"].to_numpy(dtype=np.int64))})
+    cells_of = {c: chunk[c].astype(object).where(chunk[c].notna(), None).tolist() for c in chunk if c != "_line"}
+    return cells.text_table(cells_of, chunk["_line"].astype("int64").tolist())
 
 
 def transform(chunk: pa.Table | pd.DataFrame, ctx: Context) -> Transformed:
