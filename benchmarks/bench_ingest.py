@@ -9,6 +9,12 @@ test series (so persons recur, as in a real extract), 1 % of rows with a defect,
 library function in a fresh Python process on a new DuckDB store. Peak resident memory (ru_maxrss) is the
 ingest process's own; if memory does not grow with the file size, the reading is streamed as intended.
 Results go to standard output as Markdown table rows for docs/benchmarks.md.
+
+Beside each ingest, the same file goes through DuckDB alone, as a yardstick of what this machine can do: DuckDB's
+own multi-threaded CSV reader parses it into an in-memory table (the identity number's MD5 standing in for the
+key, lower-case labels for the value maps, dates read with one format), and two INSERT ... SELECT copy the rows
+and their reasons into a new store's canonical tables in one transaction: the shape of ingest (stage, then
+publish) without any of its checks, reasons for rejecting, lines, masking or quarantine.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import platform
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,6 +46,40 @@ seconds = time.perf_counter() - started
 r = report.files[0]
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"seconds": seconds, "peak_mb": peak, "read": r.rows_read, "loaded": r.rows_loaded, "quarantined": r.rows_quarantined, "balanced": r.balanced}))
+"""
+
+NATIVE = r"""
+import json, resource, sys, time
+from socialstat.store import init_store
+path, db = sys.argv[1:3]
+started = time.perf_counter()
+with init_store(db) as store:
+    con = store.backend.con
+    con.execute("SET memory_limit = '1GB'")
+    con.execute("ATTACH ':memory:' AS yardstick")
+    source = "read_csv(?, delim=';', header=true, encoding='latin-1', all_varchar=true)"
+    con.execute(
+        'CREATE TABLE yardstick.parsed AS SELECT trim("Ärendenummer") AS id, md5("Personnummer")::UUID AS person, '
+        'lower(trim("Stadsområde")) AS area, strptime("Inkommet datum", \'%Y-%m-%d\')::DATE AS received, '
+        'lower("Aktualiseringstyp") AS kind, lower("Anmälare") AS reporter, lower("Beslut förhandsbedömning") AS '
+        'decision, strptime("Beslutsdatum", \'%Y-%m-%d\')::DATE AS decided, "Skäl 1" AS r1, "Skäl 2" AS r2, '
+        f'"Skäl 3" AS r3 FROM {source}',
+        [path],
+    )
+    con.begin()
+    con.execute(
+        "INSERT INTO referrals SELECT id, person, '1480', area, received, kind, reporter, decision, decided, 'b' "
+        "FROM yardstick.parsed"
+    )
+    con.execute(
+        "INSERT INTO referral_reasons SELECT id, lower(reason), 'b' FROM "
+        "(SELECT id, unnest([r1, r2, r3]) AS reason FROM yardstick.parsed) WHERE reason IS NOT NULL"
+    )
+    con.commit()
+    rows = con.execute("SELECT count(*) FROM referrals").fetchone()[0]
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mb": peak, "rows": rows}))
 """
 
 KINDS = ["Anmälan", "Ansökan", "Övrig information"]
@@ -104,24 +145,40 @@ def main() -> None:
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"<!-- {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()} -->")
-    print("| rows | file MB | seconds | rows/s | peak MB | loaded | quarantined | balances |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---|")
+    print(
+        "| rows | file MB | seconds | rows/s | peak MB | loaded | quarantined | balances "
+        "| DuckDB alone: seconds | rows/s |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
     for rows in args.rows:
         path = args.work / f"referrals-{rows}.csv"
         if not path.exists():
             write_extract(path, rows)
         db = args.work / f"store-{rows}.duckdb"
         db.unlink(missing_ok=True)
-        done = subprocess.run(
-            [sys.executable, "-c", INGEST, str(path), f"duckdb:///{db}"], capture_output=True, text=True, check=True
-        )
-        r = json.loads(done.stdout.strip().splitlines()[-1])
+        r = _run(INGEST, path, db)
+        native = _run(NATIVE, path, db)
+        if native["rows"] != rows:
+            raise SystemExit(f"DuckDB alone loaded {native['rows']} of {rows} rows")
         mb = path.stat().st_size / 1e6
         print(
             f"| {rows:,} | {mb:,.0f} | {r['seconds']:.1f} | {r['read'] / r['seconds']:,.0f} | {r['peak_mb']:,.0f} | "
-            f"{r['loaded']:,} | {r['quarantined']:,} | {r['balanced']} |".replace(",", " ")
+            f"{r['loaded']:,} | {r['quarantined']:,} | {r['balanced']} | {native['seconds']:.1f} | "
+            f"{rows / native['seconds']:,.0f} |".replace(",", " ")
         )
+
+
+def _run(script: str, path: Path, db: Path) -> dict[str, Any]:
+    """Run `script` on the extract in a fresh Python process on a new DuckDB store; its JSON result."""
+    db.unlink(missing_ok=True)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(path), f"duckdb:///{db}"], capture_output=True, text=True, check=True
+        )
+    finally:
         db.unlink(missing_ok=True)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 if __name__ == "__main__":
