@@ -168,15 +168,17 @@ def main() -> None:
         )
 
 
-def _run(script: str, path: Path, db: Path) -> dict[str, Any]:
-    """Run `script` on the extract in a fresh Python process on a new DuckDB store; its JSON result."""
+def _run(script: str, path: Path, db: Path, *, keep: bool = False) -> dict[str, Any]:
+    """Run `script` on the extract in a fresh Python process on a new DuckDB store (removed afterwards unless
+    `keep`); its JSON result."""
     db.unlink(missing_ok=True)
     try:
         done = subprocess.run(
             [sys.executable, "-c", script, str(path), f"duckdb:///{db}"], capture_output=True, text=True, check=True
         )
     finally:
-        db.unlink(missing_ok=True)
+        if not keep:
+            db.unlink(missing_ok=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
