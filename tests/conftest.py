@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import duckdb
 import pytest
@@ -87,3 +90,16 @@ def goteborg_release(folder: Path, years: str, ids: list[str], *, seed: int) -> 
             store, year=int(years[-4:]), name=years[-4:], out=folder / "releases", first_year=int(years[:4]),
             structures=("municipalities", "goteborg-administrations"), ids=ids,
         )  # fmt: skip
+
+
+def script_module(path: Path, name: str | None = None) -> ModuleType:
+    """A script of the repository (a benchmark, a fuzzing harness) imported as a module, once per process (its
+    `main` is not run)."""
+    name = name or path.stem
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]

@@ -7,21 +7,18 @@ the server's memory stays bounded. Then a bounded load and soak test, and the fu
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
 
-from conftest import small_release
+from conftest import script_module, small_release
 from socialstat.api import create_app
 from socialstat.api.limits import MAX_BODY_BYTES, MAX_URL_BYTES, MAX_VALUE_CODES
 from socialstat.api.problems import MAX_DETAIL
@@ -35,17 +32,7 @@ QUICK = 5.0  # seconds: every refusal comes at least this fast
 RSS_GROWTH_MB = 100  # over the whole abuse of the server
 
 
-def _module(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _module("bench_api_soak", ROOT / "benchmarks" / "bench_api_soak.py")
+bench = script_module(ROOT / "benchmarks" / "bench_api_soak.py")
 
 
 @dataclass
@@ -415,6 +402,6 @@ def test_a_soak_on_loopback_has_no_errors_and_no_memory_growth(server: Server) -
 def test_the_fuzzers_findings_stay_fixed() -> None:
     # Each input fuzz/fuzz_api.py found a bug with is saved in tests/data/fuzz/api/ (none since the fixes of the
     # abuse tests above); the empty input checks the harness itself.
-    fuzz_api = _module("fuzz_api", ROOT / "fuzz" / "fuzz_api.py")
+    fuzz_api = script_module(ROOT / "fuzz" / "fuzz_api.py")
     for finding in [*sorted((ROOT / "tests" / "data" / "fuzz" / "api").glob("*")), None]:
         fuzz_api.one_input(finding.read_bytes() if finding else b"")

@@ -3,31 +3,30 @@ alone) loads every row of it into the canonical tables, so the numbers in docs/b
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import duckdb
 import pytest
 
+from conftest import script_module
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_ingest", ROOT / "benchmarks" / "bench_ingest.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_ingest"] = module
-    spec.loader.exec_module(module)
-    return module
+    return script_module(ROOT / "benchmarks" / "bench_ingest.py")
 
 
-def test_ingest_of_the_benchmark_extract_balances(bench: ModuleType, tmp_path: Path) -> None:
-    extract = tmp_path / "referrals.csv"
-    bench.write_extract(extract, 3_000)
+@pytest.fixture(scope="module")
+def extract(bench: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("bench") / "referrals.csv"
+    bench.write_extract(path, 3_000)
+    return path
+
+
+def test_ingest_of_the_benchmark_extract_balances(bench: ModuleType, extract: Path, tmp_path: Path) -> None:
     result = bench._run(bench.INGEST, extract, tmp_path / "store.duckdb")
     assert result["read"] == 3_000
     assert result["balanced"] is True
@@ -35,9 +34,7 @@ def test_ingest_of_the_benchmark_extract_balances(bench: ModuleType, tmp_path: P
     assert not (tmp_path / "store.duckdb").exists()  # each run's store is removed
 
 
-def test_the_yardstick_loads_every_row_and_its_reasons(bench: ModuleType, tmp_path: Path) -> None:
-    extract = tmp_path / "referrals.csv"
-    bench.write_extract(extract, 3_000)
+def test_the_yardstick_loads_every_row_and_its_reasons(bench: ModuleType, extract: Path, tmp_path: Path) -> None:
     store = tmp_path / "store.duckdb"
     result = bench._run(bench.NATIVE, extract, store, keep=True)
     assert result["rows"] == 3_000

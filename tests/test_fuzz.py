@@ -4,7 +4,6 @@ short run under atheris, so the harnesses keep starting."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import subprocess
@@ -19,6 +18,8 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from conftest import script_module
 
 pytest.importorskip("atheris")  # atheris 3.0 has no build for Python 3.12 and later
 
@@ -39,14 +40,7 @@ TARGETS = ["identity", "extract_csv", "extract_excel", "px_read", "px_write", "j
 
 def harness(target: str) -> ModuleType:
     """fuzz/fuzz_<target>.py as a module (atheris imported, not started)."""
-    name = f"fuzz_{target}"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, FUZZ / f"{name}.py")
-        assert spec is not None
-        assert spec.loader is not None
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
+    return script_module(FUZZ / f"fuzz_{target}.py")
 
 
 def refusal(kind: type[Exception], call: Callable[..., Any], *args: Any) -> Exception | None:
@@ -296,11 +290,7 @@ def test_a_harness_runs_under_atheris(tmp_path: Path) -> None:
 
 
 def test_run_py_reads_libfuzzer_counts() -> None:
-    spec = importlib.util.spec_from_file_location("fuzz_run", FUZZ / "run.py")
-    assert spec is not None
-    assert spec.loader is not None
-    run = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(run)
+    run = script_module(FUZZ / "run.py", "fuzz_run")
     log = (
         "#2\tINITED cov: 77 ft: 105 corp: 8/107b exec/s: 0 rss: 44Mb\n"
         "#200000\tDONE   cov: 113 ft: 207 corp: 39/527b lim: 1860 exec/s: 100000 rss: 44Mb\n"
